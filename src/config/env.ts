@@ -1,0 +1,102 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/**
+ * Every environment variable Rastro reads, with its schema. `loadConfig` validates them at start-up
+ * and refuses to start with one line naming the variable and the problem.
+ */
+const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8787, description: 'HTTP port' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP bind address' }),
+  DATABASE_URL: Type.Optional(
+    Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL server; embedded PGlite when unset' }),
+  ),
+  RASTRO_DATA_DIR: Type.String({ minLength: 1, default: './.rastro', description: 'Embedded data folder' }),
+  RASTRO_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'Operator token (creates tenants)' })),
+  RASTRO_SECRET_KEY: Type.Optional(
+    Type.String({
+      pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9_-]{43}=?)$',
+      description: '32-byte key (64 hex or base64url) that encrypts secrets at rest',
+    }),
+  ),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  RASTRO_ROLE: Type.Union([Type.Literal('all'), Type.Literal('api'), Type.Literal('worker')], { default: 'all' }),
+  RASTRO_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'Public base URL' })),
+  RASTRO_META_GRAPH_URL: Type.String({ pattern: '^https?://', default: 'https://graph.facebook.com' }),
+  RASTRO_TRUSTED_PROXIES: Type.String({ default: '', description: 'Comma-separated proxy IPs/CIDRs for X-Forwarded-For' }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+});
+
+/** Never echoed back in an error message. */
+const SECRET_VARIABLES = new Set(['RASTRO_ADMIN_TOKEN', 'RASTRO_SECRET_KEY', 'DATABASE_URL', 'REDIS_URL']);
+
+export type Env = Static<typeof EnvSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  adminToken: string | undefined;
+  secretKey: string | undefined;
+  logLevel: string;
+  role: 'all' | 'api' | 'worker';
+  publicUrl: string | undefined;
+  metaGraphUrl: string;
+  trustedProxies: string[];
+  redisUrl: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads only the variables the schema names; unrelated environment is ignored. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const withDefaults = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
+  const first = Value.Errors(EnvSchema, withDefaults).First();
+  if (first) {
+    const variable = first.path.replace(/^\//, '') || 'environment';
+    const got = SECRET_VARIABLES.has(variable) ? undefined : raw[variable];
+    const schema = (EnvSchema.properties as Record<string, { anyOf?: { const: unknown }[] }>)[variable];
+    const message = schema?.anyOf ? `must be one of ${schema.anyOf.map((s) => s.const).join(', ')}` : first.message;
+    throw new ConfigError(variable, `${message}${got !== undefined ? ` (got ${JSON.stringify(got)})` : ''}`);
+  }
+  const e = withDefaults as Env;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.RASTRO_DATA_DIR,
+    adminToken: e.RASTRO_ADMIN_TOKEN,
+    secretKey: e.RASTRO_SECRET_KEY,
+    logLevel: e.LOG_LEVEL,
+    role: e.RASTRO_ROLE,
+    publicUrl: e.RASTRO_PUBLIC_URL,
+    metaGraphUrl: e.RASTRO_META_GRAPH_URL.replace(/\/+$/, ''),
+    trustedProxies: e.RASTRO_TRUSTED_PROXIES.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    redisUrl: e.REDIS_URL,
+  };
+}
+
+export const ENV_DOCS = Object.entries(EnvSchema.properties).map(([name, schema]) => ({
+  name,
+  description: (schema as { description?: string }).description ?? '',
+  default: (schema as { default?: unknown }).default,
+}));

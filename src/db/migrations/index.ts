@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_foundation.ts';
+
+/**
+ * Numbered, immutable migrations: never edit a released one, add the next number.
+ * Listed explicitly (no directory scanning) so the bundle and tests see the same set.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};

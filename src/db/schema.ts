@@ -1,0 +1,7 @@
+import type { FoundationTables } from './tables/foundation.ts';
+
+/**
+ * The Kysely view of every table. Each capability declares its tables in `tables/<capability>.ts`
+ * and is added here. Every table leads with `tenant_id` (Citus distribution column).
+ */
+export interface Database extends FoundationTables {}
