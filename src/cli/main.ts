@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+import { ConfigError } from '../config/env.ts';
+import { registerDbCommands } from './commands/db.ts';
+import { registerEmulatorCommands } from './commands/emulator.ts';
+import { registerServeCommand } from './commands/serve.ts';
+import { registerTenantCommands } from './commands/tenants.ts';
+
+const program = new Command()
+  .name('rastro')
+  .description('Server-side conversion tracking and ad-operations hub')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerServeCommand(program);
+registerDbCommands(program);
+registerTenantCommands(program);
+registerEmulatorCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Configuration errors are one line naming the variable; anything else keeps its stack for the operator.
+  if (error instanceof ConfigError) console.error(`rastro: invalid configuration: ${error.message}`);
+  else console.error(`rastro: ${(error as Error).stack ?? String(error)}`);
+  process.exit(1);
+}

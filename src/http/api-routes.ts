@@ -1,0 +1,7 @@
+import type { RouteModule } from './types.ts';
+
+/**
+ * Capability route modules mounted under /api/v1, listed explicitly (no auto-discovery).
+ * Adding a capability's routes is one line here.
+ */
+export const apiRouteModules: RouteModule[] = [];

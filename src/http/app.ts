@@ -1,0 +1,76 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { newId } from '../core/ids.ts';
+import { healthRoutes } from '../health/routes.ts';
+import { ledgerRoutes } from '../ledger/routes.ts';
+import { rejectionRoutes } from '../rejections/routes.ts';
+import { tenantRoutes } from '../tenants/routes.ts';
+import { registerAuth } from './auth.ts';
+import { registerBodyParsers } from './body-parsers.ts';
+import type { AppContext } from './context.ts';
+import { registerErrorHandling } from './error-handler.ts';
+import { registerObservability } from './observability.ts';
+import { ErrorBody } from './types.ts';
+import { apiRouteModules } from './api-routes.ts';
+
+export interface BuildAppOptions {
+  logger?: FastifyServerOptions['loggerInstance'];
+  /** False for the `worker` role: only health, readiness and metrics are served. */
+  apiRoutes?: boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Builds the HTTP app without listening, so tests use `app.inject()` and `serve` calls `listen()`. */
+export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // One log line per request comes from observability.ts, with the fields we want.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 5 * 1024 * 1024,
+    trustProxy: ctx.config.trustedProxies.length > 0 ? ctx.config.trustedProxies : false,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newId();
+    },
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addSchema(ErrorBody);
+  registerBodyParsers(app);
+  registerErrorHandling(app, ctx);
+  registerObservability(app, ctx.metrics);
+  const keyCache = registerAuth(app, ctx);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Rastro API',
+        version: '0.1.0',
+        description: 'Server-side conversion tracking hub. Authenticate with `Authorization: Bearer <key>`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes(ctx));
+  if (options.apiRoutes === false) return app;
+  await app.register(
+    async (api) => {
+      await api.register(tenantRoutes(ctx, keyCache));
+      await api.register(ledgerRoutes(ctx));
+      await api.register(rejectionRoutes(ctx));
+      for (const module of apiRouteModules) await api.register(module(ctx));
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,89 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
+import { RastroError } from '../core/errors.ts';
+import { sha256Hex } from '../core/hash.ts';
+import { findActiveKey, hashKey, type KeyIdentity } from '../tenants/api-keys.ts';
+import type { AppContext } from './context.ts';
+
+/**
+ * Route-level authentication, declared in each route's `config.auth`:
+ * - `public`: no credentials (health, docs, snippet, redirects, webhooks that verify their own signature);
+ * - `operator`: the RASTRO_ADMIN_TOKEN (creates tenants);
+ * - `admin`: a tenant admin key;
+ * - `ingest`: an ingest or admin key, also accepted as `?key=` for navigator.sendBeacon.
+ */
+export type AuthMode = 'public' | 'operator' | 'admin' | 'ingest';
+
+export interface AuthInfo {
+  tenantId: string;
+  keyId: string;
+  scope: 'admin' | 'ingest';
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: AuthMode;
+  }
+  interface FastifyRequest {
+    auth: AuthInfo | null;
+  }
+}
+
+/** Valid keys are cached briefly; revocation in this process drops them at once, elsewhere within the TTL. */
+const KEY_CACHE_TTL_MS = 10_000;
+
+const bearer = (request: FastifyRequest): string | undefined => {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match?.[1];
+};
+
+const safeEqual = (a: string, b: string): boolean => {
+  const ha = Buffer.from(sha256Hex(a), 'hex');
+  const hb = Buffer.from(sha256Hex(b), 'hex');
+  return timingSafeEqual(ha, hb);
+};
+
+export function registerAuth(app: FastifyInstance, ctx: AppContext): { forgetKey(hash: string): void } {
+  const cache = new LRUCache<string, KeyIdentity>({ max: 10_000, ttl: KEY_CACHE_TTL_MS });
+  app.decorateRequest('auth', null);
+
+  const resolveKey = async (key: string): Promise<KeyIdentity | undefined> => {
+    const hash = hashKey(key);
+    const cached = cache.get(hash);
+    if (cached) return cached;
+    const found = await findActiveKey(ctx.db, key);
+    if (found) cache.set(hash, found);
+    return found;
+  };
+
+  app.addHook('onRequest', async (request) => {
+    const mode = request.routeOptions.config.auth ?? 'public';
+    if (mode === 'public') return;
+    const query = request.query as Record<string, unknown> | undefined;
+    const token = bearer(request) ?? (mode === 'ingest' && typeof query?.key === 'string' ? query.key : undefined);
+    if (!token) throw new RastroError('unauthorized', 'missing credentials: send Authorization: Bearer <key>');
+
+    if (mode === 'operator') {
+      if (!ctx.config.adminToken) throw new RastroError('unauthorized', 'operator token is not configured');
+      if (!safeEqual(token, ctx.config.adminToken)) throw new RastroError('unauthorized', 'invalid operator token');
+      return;
+    }
+    const identity = await resolveKey(token);
+    if (!identity) throw new RastroError('unauthorized', 'invalid or revoked API key');
+    if (mode === 'admin' && identity.scope !== 'admin') {
+      throw new RastroError('forbidden', `this route needs an admin key; an ${identity.scope} key was given`);
+    }
+    request.auth = { tenantId: identity.tenantId, keyId: identity.keyId, scope: identity.scope };
+  });
+
+  return { forgetKey: (hash) => void cache.delete(hash) };
+}
+
+/** The authenticated tenant of an `admin`/`ingest` route (the auth hook guarantees it). */
+export function tenantOf(request: FastifyRequest): string {
+  if (!request.auth) throw new RastroError('unauthorized', 'authentication required');
+  return request.auth.tenantId;
+}

@@ -1,0 +1,92 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RastroError, type FieldProblem } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import type { AppContext } from './context.ts';
+
+interface AjvIssue {
+  instancePath?: string;
+  message?: string;
+  keyword?: string;
+  params?: Record<string, unknown>;
+}
+
+/** Turns Ajv issues into `{field, problem}` with dotted paths such as `body.events.0.event_time`. */
+export function fieldProblems(context: string | undefined, issues: AjvIssue[]): FieldProblem[] {
+  const seen = new Set<string>();
+  const problems: FieldProblem[] = [];
+  for (const issue of issues) {
+    const segments = (issue.instancePath ?? '').split('/').filter(Boolean);
+    if (issue.keyword === 'required' && typeof issue.params?.missingProperty === 'string') {
+      segments.push(issue.params.missingProperty);
+    }
+    if (issue.keyword === 'additionalProperties' && typeof issue.params?.additionalProperty === 'string') {
+      segments.push(issue.params.additionalProperty);
+    }
+    const field = [context ?? 'body', ...segments].join('.');
+    let problem = issue.message ?? 'is invalid';
+    if (issue.keyword === 'required') problem = 'is required';
+    if (issue.keyword === 'additionalProperties') problem = 'is not an allowed field';
+    if (issue.keyword === 'anyOf' || issue.keyword === 'oneOf') problem = 'does not match any allowed form';
+    const key = `${field}|${problem}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push({ field, problem });
+  }
+  return problems;
+}
+
+function toRastroError(error: FastifyError): RastroError {
+  if (error instanceof RastroError) return error;
+  if (error.validation) {
+    const problems = fieldProblems(error.validationContext, error.validation as AjvIssue[]);
+    return new RastroError('validation_failed', problems.map((p) => `${p.field} ${p.problem}`).join('; '), problems);
+  }
+  const status = error.statusCode ?? 500;
+  if (status === 413) return new RastroError('payload_too_large', 'request body is larger than this route accepts');
+  if (status === 415) return new RastroError('unsupported_media_type', error.message);
+  if (status === 400 && (error.code?.startsWith('FST_ERR_CTP') || error instanceof SyntaxError)) {
+    return new RastroError('bad_json', `body is not valid JSON: ${error.message}`);
+  }
+  if (status === 429) return new RastroError('rate_limited', error.message);
+  if (status >= 400 && status < 500) return new RastroError('validation_failed', error.message);
+  return new RastroError('internal_error', 'internal error; see the server log for the request id');
+}
+
+/** Rejected input is kept (sealed: it may hold PII) so a tenant can see what was refused and why. */
+async function keepRejection(ctx: AppContext, request: FastifyRequest, err: RastroError): Promise<void> {
+  const tenantId = request.auth?.tenantId;
+  if (!tenantId || err.statusCode === 401 || err.statusCode === 403 || err.statusCode === 404) return;
+  const raw = request.rawBody;
+  const body = raw && raw.length > 0 ? raw.subarray(0, 64 * 1024) : undefined;
+  await ctx.db
+    .insertInto('rejected_requests')
+    .values({
+      tenant_id: tenantId,
+      rejection_id: newId(),
+      source: request.routeOptions.url ?? request.url,
+      method: request.method,
+      url: request.url.replace(/([?&]key=)[^&]+/, '$1***'),
+      code: err.code,
+      message: err.message.slice(0, 2000),
+      details: err.details === undefined ? null : JSON.stringify(err.details),
+      body_sealed: body ? ctx.secrets.seal(body, tenantId) : null,
+    })
+    .execute();
+}
+
+export function registerErrorHandling(app: FastifyInstance, ctx: AppContext): void {
+  app.setErrorHandler(async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const err = toRastroError(error);
+    if (err.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    try {
+      await keepRejection(ctx, request, err);
+    } catch (keepError) {
+      request.log.error({ err: keepError }, 'could not keep rejected request');
+    }
+    return reply.status(err.statusCode).send(err.toBody());
+  });
+  app.setNotFoundHandler(async (request, reply) => {
+    const err = new RastroError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`);
+    return reply.status(404).send(err.toBody());
+  });
+}

@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Config } from '../config/env.ts';
+import { openDatabase, type DatabaseHandle } from '../db/database.ts';
+import { migrateToLatest } from '../db/migrator.ts';
+import { buildApp } from '../http/app.ts';
+import type { AppContext } from '../http/context.ts';
+import { WorkerRunner } from '../workers/runner.ts';
+import { workerTaskFactories } from '../workers/tasks.ts';
+import { loadOrCreateAdminToken, loadSecretBox } from './secret-key.ts';
+
+export interface Rastro {
+  app: FastifyInstance;
+  ctx: AppContext;
+  url: string;
+  /** Graceful stop: refuse new connections, finish in-flight requests and work, close the database. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: Config;
+  /** Tests pass false; `serve` passes a pino logger config. */
+  logger?: boolean;
+  listen?: boolean;
+  /** Reuse an open database (tests). */
+  database?: DatabaseHandle;
+}
+
+export const REDACT = ['req.headers.authorization', 'req.headers.cookie', '*.access_token', '*.secret', '*.password'];
+
+export function createLogger(level: string): FastifyBaseLogger {
+  return pino({ level, redact: REDACT, base: { service: 'rastro' } }) as unknown as FastifyBaseLogger;
+}
+
+export async function startRastro(options: StartOptions): Promise<Rastro> {
+  const { config } = options;
+  const log = options.logger === false ? createLogger('silent') : createLogger(config.logLevel);
+  const secrets = loadSecretBox(config);
+  const adminToken = loadOrCreateAdminToken(config);
+  const database =
+    options.database ??
+    (await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: join(config.dataDir, 'pgdata') }));
+  const applied = await migrateToLatest(database.db);
+  if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
+
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics, prefix: 'rastro_' });
+  const ctx: AppContext = {
+    config: { ...config, adminToken: adminToken?.token },
+    db: database.db,
+    engine: database.engine,
+    secrets,
+    metrics,
+  };
+
+  const runsWorkers = config.role === 'all' || config.role === 'worker';
+  const runner = runsWorkers ? new WorkerRunner(workerTaskFactories.map((f) => f(ctx)), log) : undefined;
+  if (runner) ctx.worker = runner;
+
+  const app = await buildApp(ctx, { logger: log, apiRoutes: config.role !== 'worker' });
+  let url = '';
+  if (options.listen !== false) {
+    url = await app.listen({ port: config.port, host: config.host });
+    log.info({ url, role: config.role, engine: database.engine }, 'rastro listening');
+    if (adminToken?.file) log.info({ file: adminToken.file }, 'operator token file (RASTRO_ADMIN_TOKEN)');
+  } else {
+    await app.ready();
+  }
+  runner?.start();
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await app.close();
+      await runner?.stop();
+      if (!options.database) await database.close();
+      log.info('rastro stopped');
+    })();
+    return stopping;
+  };
+  return { app, ctx, url, stop };
+}

@@ -1,0 +1,8 @@
+import type { AppContext } from '../http/context.ts';
+import type { WorkerTask } from './runner.ts';
+
+/**
+ * Background tasks this process runs in roles `all` and `worker`, listed explicitly.
+ * Each capability adds its task factory here.
+ */
+export const workerTaskFactories: ((ctx: AppContext) => WorkerTask)[] = [];
