@@ -26,7 +26,10 @@ const EnvSchema = Type.Object({
   RASTRO_ROLE: Type.Union([Type.Literal('all'), Type.Literal('api'), Type.Literal('worker')], { default: 'all' }),
   RASTRO_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'Public base URL' })),
   RASTRO_META_GRAPH_URL: Type.String({ pattern: '^https?://', default: 'https://graph.facebook.com' }),
-  RASTRO_TRUSTED_PROXIES: Type.String({ default: '', description: 'Comma-separated proxy IPs/CIDRs for X-Forwarded-For' }),
+  RASTRO_TRUSTED_PROXIES: Type.String({
+    default: '',
+    description: 'Comma-separated proxy IPs/CIDRs for X-Forwarded-For',
+  }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
 });
 

@@ -46,11 +46,7 @@ export class RastroError extends Error {
 }
 
 export const validationFailed = (problems: FieldProblem[]): RastroError =>
-  new RastroError(
-    'validation_failed',
-    problems.map((p) => `${p.field}: ${p.problem}`).join('; '),
-    problems,
-  );
+  new RastroError('validation_failed', problems.map((p) => `${p.field}: ${p.problem}`).join('; '), problems);
 
 export const notFound = (what: string): RastroError => new RastroError('not_found', `${what} not found`);
 
@@ -62,7 +58,12 @@ export class DeliveryError extends Error {
   constructor(
     readonly kind: DeliveryFailureKind,
     message: string,
-    readonly info: { httpStatus?: number; platformCode?: number | string; traceId?: string; retryAfterMs?: number } = {},
+    readonly info: {
+      httpStatus?: number;
+      platformCode?: number | string;
+      traceId?: string;
+      retryAfterMs?: number;
+    } = {},
   ) {
     super(message);
     this.name = 'DeliveryError';

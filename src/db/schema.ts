@@ -1,7 +1,8 @@
+import type { DeliveryTables } from './tables/delivery.ts';
 import type { FoundationTables } from './tables/foundation.ts';
 
 /**
  * The Kysely view of every table. Each capability declares its tables in `tables/<capability>.ts`
  * and is added here. Every table leads with `tenant_id` (Citus distribution column).
  */
-export interface Database extends FoundationTables {}
+export interface Database extends FoundationTables, DeliveryTables {}

@@ -49,6 +49,11 @@ export interface DestinationDefinition<Config extends Record<string, unknown> = 
   /** Config fields encrypted at rest and never returned in clear. */
   secretFields: readonly string[];
   limits: DestinationLimits;
+  /**
+   * Whether this configured destination can receive test events (e.g. Meta with a
+   * `test_event_code`). Test events go nowhere else; absent means never.
+   */
+  acceptsTestEvents?(config: Config): boolean;
   /** Maps and validates one event; a failure here fails the delivery locally, before any batch. */
   map(event: CanonicalEvent, config: Config, now: Date): MapResult;
   /** Sends mapped payloads as one batch (length ≤ limits.maxBatch). Never throws for platform errors. */

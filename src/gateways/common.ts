@@ -360,7 +360,10 @@ export function paymentMethodFrom(label: unknown): PaymentMethod | undefined {
   if (text.includes('paypal')) return 'paypal';
   if (/(bank|transfer|bacs|direct_debit|sepa|^ach|customer_balance)/.test(text)) return 'bank_transfer';
   if (/(wallet|google_?pay|apple_?pay|samsung_?pay|picpay|^link$|mercado_?pago)/.test(text)) return 'wallet';
-  if (/(card|cartao|cartão|credit|debit|stripe|shopify_payments|bogus|visa|master|amex)/.test(text)) return 'card';
+  if (
+    /(card|cartao|cartão|credit|debit|stripe|shopify_payments|woocommerce_payments|bogus|visa|master|amex)/.test(text)
+  )
+    return 'card';
   return 'other';
 }
 

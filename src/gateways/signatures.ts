@@ -65,10 +65,7 @@ export interface TimestampedSignature {
 }
 
 /** Parses `t=<unix>,v1=<hex>,v1=<hex>,v0=…` (Stripe-Signature, X-Rastro-Signature). */
-export function parseTimestampedSignature(
-  header: string | undefined,
-  scheme = 'v1',
-): TimestampedSignature | undefined {
+export function parseTimestampedSignature(header: string | undefined, scheme = 'v1'): TimestampedSignature | undefined {
   if (!header) return undefined;
   let timestamp: number | undefined;
   const signatures: string[] = [];

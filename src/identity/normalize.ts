@@ -105,7 +105,12 @@ export const normalizeState = (value: string, country?: string): string | undefi
   if (/^[a-z]{2}$/.test(letters)) return letters;
   const key = placeKey(letters);
   const c = country?.toLowerCase();
-  const tables = c === 'br' ? [BR_STATES, US_STATES, CA_PROVINCES] : c === 'ca' ? [CA_PROVINCES, US_STATES, BR_STATES] : [US_STATES, BR_STATES, CA_PROVINCES];
+  const tables =
+    c === 'br'
+      ? [BR_STATES, US_STATES, CA_PROVINCES]
+      : c === 'ca'
+        ? [CA_PROVINCES, US_STATES, BR_STATES]
+        : [US_STATES, BR_STATES, CA_PROVINCES];
   for (const table of tables) {
     const code = table[key];
     if (code) return code;
@@ -120,7 +125,10 @@ export const normalizeState = (value: string, country?: string): string | undefi
  * and a CEP shape are recognized by their form.
  */
 export const normalizeZip = (value: string, country?: string): string | undefined => {
-  const compact = value.trim().toLowerCase().replace(/[\s-]+/g, '');
+  const compact = value
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '');
   if (!compact || !/^[\p{L}\p{N}]+$/u.test(compact)) return undefined;
   const c = country?.toLowerCase();
   if (c === 'us') return /^\d{5}(\d{4})?$/.test(compact) ? compact.slice(0, 5) : undefined;

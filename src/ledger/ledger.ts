@@ -118,4 +118,3 @@ export async function queryLedger(db: Kysely<Database>, tenantId: string, q: Led
     next_cursor: rows.length > q.limit ? String(page[page.length - 1]?.seq) : null,
   };
 }
-

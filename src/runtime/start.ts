@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../config/env.ts';
+import type { DeliveryPolicy } from '../delivery/policy.ts';
 import { openDatabase, type DatabaseHandle } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrator.ts';
 import { buildApp } from '../http/app.ts';
@@ -26,6 +27,7 @@ export interface StartOptions {
   listen?: boolean;
   /** Reuse an open database (tests). */
   database?: DatabaseHandle;
+  deliveryPolicy?: Partial<DeliveryPolicy>;
 }
 
 export const REDACT = ['req.headers.authorization', 'req.headers.cookie', '*.access_token', '*.secret', '*.password'];
@@ -45,6 +47,7 @@ export async function startRastro(options: StartOptions): Promise<Rastro> {
   const applied = await migrateToLatest(database.db);
   if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
 
+  const closers: (() => Promise<void>)[] = [];
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'rastro_' });
   const ctx: AppContext = {
@@ -53,10 +56,17 @@ export async function startRastro(options: StartOptions): Promise<Rastro> {
     engine: database.engine,
     secrets,
     metrics,
+    deliveryPolicy: options.deliveryPolicy,
+    onClose: (fn) => void closers.push(fn),
   };
 
   const runsWorkers = config.role === 'all' || config.role === 'worker';
-  const runner = runsWorkers ? new WorkerRunner(workerTaskFactories.map((f) => f(ctx)), log) : undefined;
+  const runner = runsWorkers
+    ? new WorkerRunner(
+        workerTaskFactories.map((f) => f(ctx, log)),
+        log,
+      )
+    : undefined;
   if (runner) ctx.worker = runner;
 
   const app = await buildApp(ctx, { logger: log, apiRoutes: config.role !== 'worker' });
@@ -75,6 +85,7 @@ export async function startRastro(options: StartOptions): Promise<Rastro> {
     stopping ??= (async () => {
       await app.close();
       await runner?.stop();
+      for (const close of closers) await close();
       if (!options.database) await database.close();
       log.info('rastro stopped');
     })();

@@ -23,7 +23,11 @@ export async function createTenant(db: Kysely<Database>, name: string, actor = '
 }
 
 export async function listTenants(db: Kysely<Database>) {
-  const rows = await db.selectFrom('tenants').select(['tenant_id', 'name', 'created_at']).orderBy('created_at').execute();
+  const rows = await db
+    .selectFrom('tenants')
+    .select(['tenant_id', 'name', 'created_at'])
+    .orderBy('created_at')
+    .execute();
   return rows.map((r) => ({ id: r.tenant_id, name: r.name, created_at: r.created_at.toISOString() }));
 }
 

@@ -1,3 +1,5 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { deliveryTask } from '../delivery/task.ts';
 import type { AppContext } from '../http/context.ts';
 import type { WorkerTask } from './runner.ts';
 
@@ -5,4 +7,4 @@ import type { WorkerTask } from './runner.ts';
  * Background tasks this process runs in roles `all` and `worker`, listed explicitly.
  * Each capability adds its task factory here.
  */
-export const workerTaskFactories: ((ctx: AppContext) => WorkerTask)[] = [];
+export const workerTaskFactories: ((ctx: AppContext, log: FastifyBaseLogger) => WorkerTask)[] = [deliveryTask];

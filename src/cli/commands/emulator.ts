@@ -4,7 +4,7 @@ export function registerEmulatorCommands(program: Command): void {
   const emulator = program.command('emulator').description('Local emulators of the ad platform APIs');
   emulator
     .command('meta')
-    .description("Run the Meta Graph API (Conversions API) emulator")
+    .description('Run the Meta Graph API (Conversions API) emulator')
     .option('--port <port>', 'port', '8788')
     .option('--host <host>', 'host', '127.0.0.1')
     .action(async (opts: { port: string; host: string }) => {

@@ -32,7 +32,8 @@ export function registerTenantCommands(program: Command): void {
     .option('--name <name>', 'label', '')
     .option('--json', 'print JSON')
     .action((opts: { tenant: string; scope: string; name: string; json?: boolean }) => {
-      if (!KEY_SCOPES.includes(opts.scope as KeyScope)) throw new Error(`--scope must be one of ${KEY_SCOPES.join(', ')}`);
+      if (!KEY_SCOPES.includes(opts.scope as KeyScope))
+        throw new Error(`--scope must be one of ${KEY_SCOPES.join(', ')}`);
       return withDatabase(async (db) =>
         print(
           await db

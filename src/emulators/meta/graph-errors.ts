@@ -81,17 +81,18 @@ export interface GraphErrorBody {
 export const newTraceId = (): string => 'A' + randomBytes(17).toString('base64url').slice(0, 22);
 
 export function graphErrorBody(spec: GraphErrorSpec, fbtraceId: string): GraphErrorBody {
-  const error: GraphErrorBody['error'] = {
+  // Same key order as Graph: message, type, code, error_subcode, is_transient, user texts, trace id.
+  const error = {
     message: spec.message,
     type: spec.type ?? 'OAuthException',
     code: spec.code,
-    is_transient: spec.isTransient ?? false,
-    fbtrace_id: fbtraceId,
-  };
+  } as GraphErrorBody['error'];
   if (spec.subcode !== undefined) error.error_subcode = spec.subcode;
+  error.is_transient = spec.isTransient ?? false;
   if (spec.userTitle !== undefined) error.error_user_title = spec.userTitle;
   if (spec.userMsg !== undefined) error.error_user_msg = spec.userMsg;
   if (spec.errorData !== undefined) error.error_data = spec.errorData;
+  error.fbtrace_id = fbtraceId;
   return { error };
 }
 

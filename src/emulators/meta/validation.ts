@@ -31,7 +31,18 @@ export const ACTION_SOURCES: ReadonlySet<string> = new Set([
 ]);
 
 /** Customer information parameters that must be SHA-256 hashed. */
-export const HASHED_FIELDS: ReadonlySet<string> = new Set(['em', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'st', 'zp', 'country']);
+export const HASHED_FIELDS: ReadonlySet<string> = new Set([
+  'em',
+  'ph',
+  'fn',
+  'ln',
+  'ge',
+  'db',
+  'ct',
+  'st',
+  'zp',
+  'country',
+]);
 
 /** Customer information parameters sent in clear (besides ip, ua, fbc, fbp, external_id, checked apart). */
 const PLAIN_ID_FIELDS: ReadonlySet<string> = new Set([
@@ -103,13 +114,11 @@ export interface ValidationOptions {
 }
 
 export type ValidationResult =
-  | { ok: true; events: Record<string, unknown>[]; warnings: string[] }
-  | { ok: false; error: GraphErrorSpec };
+  { ok: true; events: Record<string, unknown>[]; warnings: string[] } | { ok: false; error: GraphErrorSpec };
 
 type Obj = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Obj =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const isAbsent = (value: unknown): boolean => value === undefined || value === null;
 
@@ -190,7 +199,11 @@ export function validateEvent(event: unknown, i: number, options: ValidationOpti
   const actionSource = ev.action_source;
   if (isAbsent(actionSource) || actionSource === '') missing(i, 'action_source');
   if (typeof actionSource !== 'string' || !ACTION_SOURCES.has(actionSource)) {
-    invalid(i, 'action_source', `must be one of ${[...ACTION_SOURCES].join(', ')}; got ${JSON.stringify(actionSource)}`);
+    invalid(
+      i,
+      'action_source',
+      `must be one of ${[...ACTION_SOURCES].join(', ')}; got ${JSON.stringify(actionSource)}`,
+    );
   }
 
   checkEventTime(ev.event_time, i, actionSource as string, options.nowSec);
@@ -269,7 +282,11 @@ function checkUserData(raw: unknown, i: number, actionSource: string, policy: We
         const path = Array.isArray(value) ? `user_data.${key}[${j}]` : `user_data.${key}`;
         if (typeof item !== 'string') invalid(i, path, 'must be a string (SHA-256 hex) or a list of them');
         if (!SHA256_RE.test(item as string)) {
-          invalid(i, path, `must be SHA-256 hashed (64 lowercase hex chars); the value is ${describeUnhashed(item as string)}`);
+          invalid(
+            i,
+            path,
+            `must be SHA-256 hashed (64 lowercase hex chars); the value is ${describeUnhashed(item as string)}`,
+          );
         }
       }
       if (list.length > 0) present.add(key);
@@ -278,26 +295,43 @@ function checkUserData(raw: unknown, i: number, actionSource: string, policy: We
       for (let j = 0; j < list.length; j++) {
         const item = list[j];
         if ((typeof item !== 'string' && typeof item !== 'number') || item === '') {
-          invalid(i, Array.isArray(value) ? `user_data.${key}[${j}]` : `user_data.${key}`, 'must be a non-empty string');
+          invalid(
+            i,
+            Array.isArray(value) ? `user_data.${key}[${j}]` : `user_data.${key}`,
+            'must be a non-empty string',
+          );
         }
       }
       if (list.length > 0) present.add(key);
     } else if (key === 'client_ip_address') {
       if (typeof value !== 'string' || isIP(value) === 0) {
-        invalid(i, 'user_data.client_ip_address', `must be a valid IPv4 or IPv6 address (not hashed); got ${JSON.stringify(value)}`);
+        invalid(
+          i,
+          'user_data.client_ip_address',
+          `must be a valid IPv4 or IPv6 address (not hashed); got ${JSON.stringify(value)}`,
+        );
       }
       present.add(key);
     } else if (key === 'client_user_agent') {
-      if (typeof value !== 'string' || value === '') invalid(i, 'user_data.client_user_agent', 'must be a non-empty string');
+      if (typeof value !== 'string' || value === '')
+        invalid(i, 'user_data.client_user_agent', 'must be a non-empty string');
       present.add(key);
     } else if (key === 'fbc') {
       if (typeof value !== 'string' || !FBC_RE.test(value)) {
-        invalid(i, 'user_data.fbc', `must look like fb.<subdomainIndex>.<creationTime ms>.<fbclid>; got ${JSON.stringify(value)}`);
+        invalid(
+          i,
+          'user_data.fbc',
+          `must look like fb.<subdomainIndex>.<creationTime ms>.<fbclid>; got ${JSON.stringify(value)}`,
+        );
       }
       present.add(key);
     } else if (key === 'fbp') {
       if (typeof value !== 'string' || !FBP_RE.test(value)) {
-        invalid(i, 'user_data.fbp', `must look like fb.<subdomainIndex>.<creationTime ms>.<random number>; got ${JSON.stringify(value)}`);
+        invalid(
+          i,
+          'user_data.fbp',
+          `must look like fb.<subdomainIndex>.<creationTime ms>.<random number>; got ${JSON.stringify(value)}`,
+        );
       }
       present.add(key);
     }
@@ -369,13 +403,22 @@ function checkDataProcessingOptions(ev: Obj, i: number): void {
   if (isAbsent(options)) return;
   if (!Array.isArray(options)) invalid(i, 'data_processing_options', 'must be a list ([] or ["LDU"])');
   for (const option of options as unknown[]) {
-    if (option !== 'LDU') invalid(i, 'data_processing_options', `only "LDU" is supported; got ${JSON.stringify(option)}`);
+    if (option !== 'LDU')
+      invalid(i, 'data_processing_options', `only "LDU" is supported; got ${JSON.stringify(option)}`);
   }
   if ((options as unknown[]).length === 0) return;
   if (!isAbsent(country) && country !== 0 && country !== 1) {
-    invalid(i, 'data_processing_options_country', `must be 1 (United States) or 0 (geolocate); got ${JSON.stringify(country)}`);
+    invalid(
+      i,
+      'data_processing_options_country',
+      `must be 1 (United States) or 0 (geolocate); got ${JSON.stringify(country)}`,
+    );
   }
   if (!isAbsent(state) && state !== 0 && state !== 1000) {
-    invalid(i, 'data_processing_options_state', `must be 1000 (California) or 0 (geolocate); got ${JSON.stringify(state)}`);
+    invalid(
+      i,
+      'data_processing_options_state',
+      `must be 1000 (California) or 0 (geolocate); got ${JSON.stringify(state)}`,
+    );
   }
 }

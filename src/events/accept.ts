@@ -1,0 +1,46 @@
+import type { AppContext } from '../http/context.ts';
+import { RastroError, type FieldProblem } from '../core/errors.ts';
+import { writeToOutbox, type AcceptedEvent, type OutboxInput } from '../delivery/outbox.ts';
+import { enabledDestinations } from '../destinations/store.ts';
+import type { EventInput } from './input-schema.ts';
+import { toCanonicalEvent, type EdgeContext } from './to-canonical.ts';
+
+/**
+ * Accepting events: canonicalize at the edge (hash identifiers), then commit the events and their
+ * pending deliveries in one transaction. Only after this returns may the caller answer 2xx.
+ */
+export async function acceptEvents(
+  ctx: AppContext,
+  tenantId: string,
+  inputs: EventInput[],
+  source: string,
+  edge: Omit<EdgeContext, 'now' | 'defaultPhoneRegion'> = {},
+  fieldPrefix = 'body.events',
+): Promise<AcceptedEvent[]> {
+  const targets = await enabledDestinations(ctx.db, ctx.secrets, tenantId);
+  const region = targets.map((d) => d.config.default_phone_region).find((r): r is string => typeof r === 'string');
+  const now = new Date();
+  const problems: FieldProblem[] = [];
+  const outbox: OutboxInput[] = [];
+  inputs.forEach((input, i) => {
+    try {
+      const event = toCanonicalEvent(
+        input,
+        { ...edge, now, ...(region ? { defaultPhoneRegion: region } : {}) },
+        `${fieldPrefix}.${i}`,
+      );
+      outbox.push({ event, source });
+    } catch (error) {
+      if (!(error instanceof RastroError)) throw error;
+      problems.push(
+        ...((error.details as FieldProblem[] | undefined) ?? [
+          { field: `${fieldPrefix}.${i}`, problem: error.message },
+        ]),
+      );
+    }
+  });
+  if (problems.length > 0) {
+    throw new RastroError('validation_failed', problems.map((p) => `${p.field}: ${p.problem}`).join('; '), problems);
+  }
+  return ctx.db.transaction().execute((trx) => writeToOutbox(trx, tenantId, outbox, targets));
+}

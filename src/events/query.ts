@@ -1,0 +1,135 @@
+import { sql, type Kysely } from 'kysely';
+import { notFound } from '../core/errors.ts';
+import type { Database } from '../db/schema.ts';
+
+export interface EventFilter {
+  status?: string;
+  event_name?: string;
+  destination_id?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  cursor?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Events newest first (ids are time-ordered), with each one's delivery states. */
+export async function listEvents(db: Kysely<Database>, tenantId: string, f: EventFilter) {
+  let q = db
+    .selectFrom('events as e')
+    .select([
+      'e.id',
+      'e.event_id',
+      'e.event_name',
+      'e.event_time',
+      'e.received_at',
+      'e.source',
+      'e.consent_ads',
+      'e.is_test',
+    ])
+    .where('e.tenant_id', '=', tenantId);
+  if (f.event_name) q = q.where('e.event_name', '=', f.event_name);
+  if (f.from) q = q.where('e.received_at', '>=', f.from);
+  if (f.to) q = q.where('e.received_at', '<', f.to);
+  if (f.cursor) q = q.where('e.id', '<', f.cursor);
+  if (f.status || f.destination_id) {
+    q = q.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('deliveries as d')
+          .select(sql`1`.as('one'))
+          .whereRef('d.tenant_id', '=', 'e.tenant_id')
+          .whereRef('d.event_ref', '=', 'e.id')
+          .$if(Boolean(f.status), (s) => s.where('d.status', '=', f.status as never))
+          .$if(Boolean(f.destination_id), (s) => s.where('d.destination_id', '=', f.destination_id as string)),
+      ),
+    );
+  }
+  const rows = await q
+    .orderBy('e.id', 'desc')
+    .limit(f.limit + 1)
+    .execute();
+  const page = rows.slice(0, f.limit);
+  const ids = page.map((r) => r.id);
+  const deliveries = ids.length
+    ? await db
+        .selectFrom('deliveries')
+        .select(['event_ref', 'destination_id', 'status', 'attempts', 'last_error'])
+        .where('tenant_id', '=', tenantId)
+        .where('event_ref', 'in', ids)
+        .execute()
+    : [];
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      event_id: r.event_id,
+      event_name: r.event_name,
+      event_time: r.event_time.toISOString(),
+      received_at: r.received_at.toISOString(),
+      source: r.source,
+      consent_ads: r.consent_ads,
+      is_test: r.is_test,
+      deliveries: deliveries.filter((d) => d.event_ref === r.id).map(({ event_ref: _e, ...d }) => d),
+    })),
+    next_cursor: rows.length > f.limit ? (page[page.length - 1]?.id ?? null) : null,
+  };
+}
+
+/** One event by Rastro id or by event_id: what was received, what was sent, every attempt. */
+export async function getEventDetail(db: Kysely<Database>, tenantId: string, idOrEventId: string) {
+  let q = db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId);
+  q = UUID.test(idOrEventId)
+    ? q.where((eb) => eb.or([eb('id', '=', idOrEventId), eb('event_id', '=', idOrEventId)]))
+    : q.where('event_id', '=', idOrEventId);
+  const event = await q.orderBy('id', 'desc').executeTakeFirst();
+  if (!event) throw notFound(`event ${idOrEventId}`);
+  const deliveries = await db
+    .selectFrom('deliveries as d')
+    .leftJoin('destinations as t', (j) =>
+      j.onRef('t.tenant_id', '=', 'd.tenant_id').onRef('t.destination_id', '=', 'd.destination_id'),
+    )
+    .select([
+      'd.delivery_id',
+      'd.destination_id',
+      't.name as destination_name',
+      't.type as destination_type',
+      'd.status',
+      'd.attempts',
+      'd.replays',
+      'd.next_attempt_at',
+      'd.delivered_at',
+      'd.committed_at',
+      'd.last_error',
+      'd.payload',
+      'd.attempt_log',
+    ])
+    .where('d.tenant_id', '=', tenantId)
+    .where('d.event_ref', '=', event.id)
+    .execute();
+  return {
+    id: event.id,
+    event_id: event.event_id,
+    event_name: event.event_name,
+    event_time: event.event_time.toISOString(),
+    received_at: event.received_at.toISOString(),
+    source: event.source,
+    consent_ads: event.consent_ads,
+    is_test: event.is_test,
+    received: event.payload,
+    deliveries: deliveries.map((d) => ({
+      id: d.delivery_id,
+      destination_id: d.destination_id,
+      destination_name: d.destination_name,
+      destination_type: d.destination_type,
+      status: d.status,
+      attempts: d.attempts,
+      replays: d.replays,
+      next_attempt_at: d.status === 'pending' ? d.next_attempt_at.toISOString() : null,
+      delivered_at: d.delivered_at?.toISOString() ?? null,
+      latency_ms: d.delivered_at ? d.delivered_at.getTime() - d.committed_at.getTime() : null,
+      last_error: d.last_error,
+      sent_payload: d.payload,
+      attempts_log: d.attempt_log,
+    })),
+  };
+}

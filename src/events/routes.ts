@@ -1,0 +1,83 @@
+import { Type } from '@sinclair/typebox';
+import { tenantOf } from '../http/auth.ts';
+import { errorResponses, type RouteModule } from '../http/types.ts';
+import { acceptEvents } from './accept.ts';
+import { EventInput } from './input-schema.ts';
+import { getEventDetail, listEvents } from './query.ts';
+
+export const MAX_EVENTS_PER_REQUEST = 1000;
+
+const DELIVERY_STATUSES = ['pending', 'processing', 'delivered', 'failed', 'dead', 'deduplicated', 'skipped'];
+
+export const eventRoutes: RouteModule = (ctx) => async (app) => {
+  app.post(
+    '/events',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags: ['events'],
+        summary: 'Send server-side events; answered 202 once they and their deliveries are committed',
+        body: Type.Object(
+          { events: Type.Array(EventInput, { minItems: 1, maxItems: MAX_EVENTS_PER_REQUEST }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          202: Type.Object({ events: Type.Array(Type.Object({ id: Type.String(), event_id: Type.String() })) }),
+          ...errorResponses(400, 401, 403, 413),
+        },
+      },
+    },
+    async (request, reply) => {
+      const accepted = await acceptEvents(ctx, tenantOf(request), request.body.events, 'api');
+      return reply.status(202).send({ events: accepted.map((a) => ({ id: a.id, event_id: a.event_id })) });
+    },
+  );
+
+  app.get(
+    '/events',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags: ['events'],
+        summary: 'Events newest first, filtered by delivery status, name, destination and time',
+        querystring: Type.Object({
+          status: Type.Optional(Type.Union(DELIVERY_STATUSES.map((s) => Type.Literal(s)))),
+          event_name: Type.Optional(Type.String({ maxLength: 100 })),
+          destination_id: Type.Optional(Type.String({ format: 'uuid' })),
+          from: Type.Optional(Type.String({ format: 'date-time' })),
+          to: Type.Optional(Type.String({ format: 'date-time' })),
+          limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+          cursor: Type.Optional(Type.String({ format: 'uuid' })),
+        }),
+        response: {
+          200: Type.Object({
+            items: Type.Array(Type.Unknown()),
+            next_cursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      return listEvents(ctx.db, tenantOf(request), {
+        ...q,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+      });
+    },
+  );
+
+  app.get(
+    '/events/:id',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags: ['events'],
+        summary: 'One event (by Rastro id or event_id): received, sent per destination, every attempt',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }),
+        response: { 200: Type.Unknown(), ...errorResponses(404) },
+      },
+    },
+    async (request) => getEventDetail(ctx.db, tenantOf(request), request.params.id),
+  );
+};

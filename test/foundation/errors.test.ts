@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRastro, type TestRastro, type TestTenant } from '../support/harness.ts';
+
+describe('error shape and rejected requests', () => {
+  let t: TestRastro;
+  let tenant: TestTenant;
+  beforeAll(async () => {
+    t = await startTestRastro();
+    tenant = await t.createTenant('acme');
+  });
+  afterAll(() => t.close());
+
+  it('names each offending field', async () => {
+    const res = await t.call('POST', '/api/v1/keys', tenant.keys.admin, { scope: 'root', extra: 1 });
+    expect(res.statusCode).toBe(400);
+    const { error } = res.json();
+    expect(error.code).toBe('validation_failed');
+    const fields = (error.details as { field: string }[]).map((d) => d.field);
+    expect(fields).toContain('body.scope');
+    expect(fields).toContain('body.extra');
+  });
+
+  it('answers bad JSON with 400 bad_json and keeps the request', async () => {
+    const res = await t.inject({
+      method: 'POST',
+      url: '/api/v1/keys',
+      headers: { authorization: `Bearer ${tenant.keys.admin}`, 'content-type': 'application/json' },
+      payload: '{"scope": "admin",',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('bad_json');
+    const list = (await t.call('GET', '/api/v1/rejections', tenant.keys.admin)).json() as {
+      items: { id: string; code: string }[];
+    };
+    const kept = list.items.find((r) => r.code === 'bad_json');
+    expect(kept).toBeDefined();
+    const detail = (await t.call('GET', `/api/v1/rejections/${kept?.id}`, tenant.keys.admin)).json();
+    expect(detail.body).toBe('{"scope": "admin",');
+    // Sealed at rest: the database does not hold the body in clear.
+    const rows = await t.rastro.ctx.db.selectFrom('rejected_requests').select('body_sealed').execute();
+    expect(JSON.stringify(rows)).not.toContain('"scope"');
+  });
+
+  it('answers unknown routes with 404 in the same shape', async () => {
+    const res = await t.inject({ method: 'GET', url: '/api/v1/nothing-here' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('not_found');
+  });
+
+  it('echoes a request id and counts requests in /metrics', async () => {
+    const res = await t.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'abc-123' } });
+    expect(res.headers['x-request-id']).toBe('abc-123');
+    const metrics = (await t.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/rastro_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
+    expect(metrics).toContain('rastro_http_request_duration_seconds_bucket');
+  });
+
+  it('serves readiness, OpenAPI and the docs UI', async () => {
+    const ready = await t.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks).toMatchObject({ database: 'ok', migrations: 'ok' });
+    const spec = (await t.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/tenants', '/api/v1/ledger']));
+    expect((await t.inject({ method: 'GET', url: '/docs/' })).statusCode).toBe(200);
+  });
+});
