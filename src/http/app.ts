@@ -12,6 +12,7 @@ import { registerBodyParsers } from './body-parsers.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { registerObservability } from './observability.ts';
+import { registerValidators } from './validators.ts';
 import { ErrorBody } from './types.ts';
 import { apiRouteModules } from './api-routes.ts';
 
@@ -36,10 +37,10 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newId();
     },
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addSchema(ErrorBody);
+  registerValidators(app);
   registerBodyParsers(app);
   registerErrorHandling(app, ctx);
   registerObservability(app, ctx.metrics);

@@ -1,0 +1,193 @@
+import { createHash } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { MetaEmulator } from '../../src/emulators/meta/server.ts';
+import { startTestRastro, waitFor, type TestRastro, type TestTenant } from '../support/harness.ts';
+import { addMetaDestination, PIXEL, purchase, startEmulator } from '../support/meta.ts';
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+interface Detail {
+  id: string;
+  deliveries: {
+    id: string;
+    status: string;
+    attempts: number;
+    last_error: string | null;
+    sent_payload: Record<string, unknown> | null;
+    attempts_log: { outcome: string; http_status: number | null; trace_id?: string }[];
+  }[];
+}
+
+describe('delivery to Meta CAPI (emulator)', () => {
+  let emulator: MetaEmulator;
+  let t: TestRastro;
+  let tenant: TestTenant;
+  let destinationId: string;
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    t = await startTestRastro({
+      workers: true,
+      env: { RASTRO_META_GRAPH_URL: emulator.url },
+      deliveryPolicy: { baseDelayMs: 50, maxDelayMs: 200, maxAttempts: 3, throttlePauseMs: 300, breakerThreshold: 100 },
+    });
+    tenant = await t.createTenant('shop');
+    destinationId = await addMetaDestination(t, tenant);
+  });
+  afterEach(() => {
+    emulator.clearFaults();
+  });
+  afterAll(async () => {
+    await t.close();
+    await emulator.close();
+  });
+
+  const send = async (events: Record<string, unknown>[]) => {
+    const res = await t.call('POST', '/api/v1/events', tenant.keys.admin, { events });
+    expect(res.statusCode, res.body).toBe(202);
+    return (res.json() as { events: { id: string; event_id: string }[] }).events;
+  };
+  const detail = async (id: string) =>
+    (await t.call('GET', `/api/v1/events/${id}`, tenant.keys.admin)).json() as Detail;
+  const settled = (id: string, status: string) =>
+    waitFor(
+      async () => {
+        const d = await detail(id);
+        return d.deliveries[0]?.status === status ? d : undefined;
+      },
+      15_000,
+      `delivery of ${id} to become ${status}`,
+    );
+
+  it('delivers a purchase with identifiers normalized and hashed as Meta documents', async () => {
+    const [accepted] = await send([purchase({ event_id: 'order-1001' })]);
+    const d = await settled(accepted!.id, 'delivered');
+    const [got] = emulator.received({ eventName: 'Purchase' }).filter((r) => r.eventId === 'order-1001');
+    expect(got?.pixelId).toBe(PIXEL);
+    const user = got?.event.user_data as Record<string, unknown>;
+    expect(user.em).toEqual([sha('maria.silva@example.com')]);
+    expect(user.ph).toEqual([sha('5511987654321')]);
+    expect(user.fn).toEqual([sha('maria')]);
+    expect(user.ct).toEqual([sha('sãopaulo')]);
+    expect(user.client_ip_address).toBe('203.0.113.7');
+    expect(got?.event.custom_data).toMatchObject({ value: 197, currency: 'BRL' });
+    expect(d.deliveries[0]?.sent_payload).toMatchObject({ event_name: 'Purchase', event_id: 'order-1001' });
+    expect(d.deliveries[0]?.attempts_log[0]).toMatchObject({ outcome: 'delivered', http_status: 200 });
+    expect(d.deliveries[0]?.attempts_log[0]?.trace_id).toBeTruthy();
+    // Never in clear at rest.
+    const rows = await t.rastro.ctx.db.selectFrom('events').select('payload').execute();
+    expect(JSON.stringify(rows)).not.toMatch(/maria|98765/i);
+  });
+
+  it('retries after a 5xx and a 429, then delivers', async () => {
+    emulator.injectFaults([
+      { type: '5xx', count: 1 },
+      { type: '429', count: 1, retryAfterSec: 0 },
+    ]);
+    const [accepted] = await send([purchase()]);
+    const d = await settled(accepted!.id, 'delivered');
+    const outcomes = d.deliveries[0]?.attempts_log.map((a) => a.outcome);
+    expect(outcomes).toEqual(['retryable', 'rate_limited', 'delivered']);
+    // A throttled attempt does not count toward the retry bound.
+    expect(d.deliveries[0]?.attempts).toBe(2);
+  });
+
+  it('dead-letters after the bound, then a replay delivers with the same event_id', async () => {
+    emulator.injectFaults({ type: '5xx', count: 3 });
+    const [accepted] = await send([purchase({ event_id: 'dead-then-replayed' })]);
+    const dead = await settled(accepted!.id, 'dead');
+    expect(dead.deliveries[0]?.attempts).toBe(3);
+    expect(dead.deliveries[0]?.last_error).toMatch(/gave up after 3 attempts/);
+    const dlq = (await t.call('GET', '/api/v1/events?status=dead', tenant.keys.admin)).json() as {
+      items: { id: string }[];
+    };
+    expect(dlq.items.map((i) => i.id)).toContain(accepted!.id);
+
+    const replay = await t.call('POST', '/api/v1/replay', tenant.keys.admin, { destination_id: destinationId });
+    expect(replay.json()).toEqual({ replayed: 1 });
+    await settled(accepted!.id, 'delivered');
+    expect(emulator.received().filter((r) => r.eventId === 'dead-then-replayed')).toHaveLength(1);
+    const ledger = (await t.call('GET', '/api/v1/ledger?type=delivery.replayed', tenant.keys.admin)).json();
+    expect(ledger.items).toHaveLength(1);
+  });
+
+  it('fails an invalid event locally and delivers the rest of its batch', async () => {
+    const events = await send([
+      purchase({ event_id: 'ok-1' }),
+      purchase({ currency: undefined, event_id: 'bad-1' }),
+      purchase({ event_id: 'ok-2' }),
+    ]);
+    const bad = await settled(events[1]!.id, 'failed');
+    expect(bad.deliveries[0]?.last_error).toMatch(/currency/);
+    await settled(events[0]!.id, 'delivered');
+    await settled(events[2]!.id, 'delivered');
+    expect(emulator.received().filter((r) => r.eventId === 'bad-1')).toHaveLength(0);
+  });
+
+  it('splits a batch Meta rejects as a whole to isolate the offending event', async () => {
+    const fbpBad = 'fb.1.1700000000000.not-digits';
+    const ids = ['split-a', 'split-b', 'split-c', 'split-d'];
+    const events = await send(ids.map((id, i) => purchase({ event_id: id, ...(i === 2 ? { fbp: fbpBad } : {}) })));
+    const failed = await settled(events[2]!.id, 'failed');
+    expect(failed.deliveries[0]?.attempts_log.at(-1)?.http_status).toBe(400);
+    for (const i of [0, 1, 3]) await settled(events[i]!.id, 'delivered');
+    expect(
+      emulator
+        .received()
+        .filter((r) => ids.includes(r.eventId ?? ''))
+        .map((r) => r.eventId)
+        .sort(),
+    ).toEqual(['split-a', 'split-b', 'split-d']);
+  });
+
+  it('deduplicates the same event_id and event_name within 48 h', async () => {
+    const first = await send([purchase({ event_id: 'dup-1' })]);
+    await settled(first[0]!.id, 'delivered');
+    const second = await send([purchase({ event_id: 'dup-1' }), purchase({ event_id: 'dup-1', event_name: 'lead' })]);
+    const dup = await settled(second[0]!.id, 'deduplicated');
+    expect(dup.deliveries[0]?.attempts).toBe(0);
+    await settled(second[1]!.id, 'delivered'); // another event name is another event
+    expect(emulator.received().filter((r) => r.eventId === 'dup-1' && r.eventName === 'Purchase')).toHaveLength(1);
+  });
+
+  it('pauses the destination on a token error and resumes when the token is replaced', async () => {
+    emulator.injectFaults({ type: 'token_expired', count: 1 });
+    const [accepted] = await send([purchase({ event_id: 'token-1' })]);
+    const paused = await waitFor(async () => {
+      const res = (await t.call('GET', `/api/v1/destinations/${destinationId}`, tenant.keys.admin)).json();
+      return res.status === 'paused' ? res : undefined;
+    });
+    expect(paused.status_reason).toMatch(/token|session|expired/i);
+    expect((await detail(accepted!.id)).deliveries[0]?.status).toBe('pending');
+    const patched = await t.call('PATCH', `/api/v1/destinations/${destinationId}`, tenant.keys.admin, {
+      config: { access_token: 'EAAnewtoken0987654321' },
+    });
+    expect(patched.json()).toMatchObject({ status: 'active', config: { access_token: '****4321' } });
+    await settled(accepted!.id, 'delivered');
+  });
+
+  it('skips consent-denied events visibly and never sends them', async () => {
+    const [accepted] = await send([purchase({ event_id: 'no-consent', consent: { ads: false } })]);
+    const d = await detail(accepted!.id);
+    expect(d.deliveries[0]?.status).toBe('skipped');
+    expect(d.deliveries[0]?.last_error).toMatch(/consent/);
+  });
+
+  it('never returns a destination secret and keeps it encrypted at rest', async () => {
+    const list = await t.call('GET', '/api/v1/destinations', tenant.keys.admin);
+    expect(list.body).not.toContain('EAAtesttoken');
+    const rows = await t.rastro.ctx.db.selectFrom('destinations').selectAll().execute();
+    expect(JSON.stringify(rows)).not.toMatch(/EAA(test|new)token/);
+  });
+
+  it('names the offending fields of a bad request', async () => {
+    const res = await t.call('POST', '/api/v1/events', tenant.keys.admin, {
+      events: [{ event_name: 'purchase', value: 'lots', user: { email: 5 } }, { event_time: 1 }],
+    });
+    expect(res.statusCode).toBe(400);
+    const fields = (res.json().error.details as { field: string }[]).map((d) => d.field);
+    expect(fields).toEqual(
+      expect.arrayContaining(['body.events.0.value', 'body.events.0.user.email', 'body.events.1.event_name']),
+    );
+  });
+});
