@@ -22,12 +22,22 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: "NewExpression[callee.name='Error']", message: 'Throw a RastroError subclass from src/core/errors.ts.' },
+        {
+          selector: "NewExpression[callee.name='Error']",
+          message: 'Throw a RastroError subclass from src/core/errors.ts.',
+        },
       ],
     },
   },
   {
-    files: ['src/cli/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts', 'bin/**/*.js', 'src/emulators/**/*.ts'],
+    files: [
+      'src/cli/**/*.ts',
+      'bench/**/*.ts',
+      'test/**/*.ts',
+      'scripts/**/*.ts',
+      'bin/**/*.js',
+      'src/emulators/**/*.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

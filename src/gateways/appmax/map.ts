@@ -102,7 +102,7 @@ export function mapAppmax(webhook: RawWebhook): ParseResult {
   const c = (field: string): unknown => (flat ? data[`customer_${field}`] : customer[field]);
   const statusLabel = str(flat ? data.order_status : data.status);
   const status =
-    APPMAX_EVENT_STATUS[eventType] ?? (statusLabel ? ORDER_STATUS[fold(statusLabel)] : undefined) ?? undefined;
+    APPMAX_EVENT_STATUS[eventType] ?? (statusLabel ? ORDER_STATUS[fold(statusLabel)] : undefined);
   if (!status) return { kind: 'ignored', eventType, reason: 'not an order event Rastro maps' };
 
   const isCartEvent = eventType === 'CustomerInterested';
@@ -149,7 +149,7 @@ export function mapAppmax(webhook: RawWebhook): ParseResult {
     ),
     isTest: false,
     tracking: buildTracking({
-      raw: trackingFields(body, data, obj(data.meta), obj(data.tracking), isObj(customer) ? customer : {}),
+      raw: trackingFields(body, data, obj(data.meta), obj(data.tracking), customer),
       rastroIdKeys: ['rastro_id', 'sck'],
     }),
   };
