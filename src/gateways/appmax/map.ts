@@ -101,8 +101,7 @@ export function mapAppmax(webhook: RawWebhook): ParseResult {
   const customer = isObj(data.customer) ? data.customer : {};
   const c = (field: string): unknown => (flat ? data[`customer_${field}`] : customer[field]);
   const statusLabel = str(flat ? data.order_status : data.status);
-  const status =
-    APPMAX_EVENT_STATUS[eventType] ?? (statusLabel ? ORDER_STATUS[fold(statusLabel)] : undefined);
+  const status = APPMAX_EVENT_STATUS[eventType] ?? (statusLabel ? ORDER_STATUS[fold(statusLabel)] : undefined);
   if (!status) return { kind: 'ignored', eventType, reason: 'not an order event Rastro maps' };
 
   const isCartEvent = eventType === 'CustomerInterested';

@@ -1,0 +1,120 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/env.ts';
+import { SecretBox } from '../../src/core/crypto/secret-box.ts';
+import { claimDue } from '../../src/delivery/claim.ts';
+import type { MetaEmulator } from '../../src/emulators/meta/server.ts';
+import { startRastro, type Rastro } from '../../src/runtime/start.ts';
+import { openTestDatabase } from '../support/database.ts';
+import { OPERATOR_TOKEN, waitFor } from '../support/harness.ts';
+import { PIXEL, purchase, startEmulator, TOKEN } from '../support/meta.ts';
+
+/** Several Rastro processes on one database behave as one: no delivery is sent twice, none is lost. */
+describe('workers sharing one database', () => {
+  let emulator: MetaEmulator;
+  let database: Awaited<ReturnType<typeof openTestDatabase>>;
+  const nodes: Rastro[] = [];
+  const secret = SecretBox.generateKey();
+
+  const start = async (role: 'all' | 'api' | 'worker', leaseMs = 120_000) => {
+    const config = loadConfig({
+      RASTRO_DATA_DIR: mkdtempSync(join(tmpdir(), 'rastro-w-')),
+      RASTRO_ADMIN_TOKEN: OPERATOR_TOKEN,
+      RASTRO_SECRET_KEY: secret,
+      RASTRO_ROLE: role,
+      RASTRO_META_GRAPH_URL: emulator.url,
+    });
+    const node = await startRastro({
+      config,
+      logger: false,
+      listen: false,
+      database,
+      deliveryPolicy: { destinationsRefreshMs: 0, leaseMs, baseDelayMs: 50, maxDelayMs: 100 },
+    });
+    nodes.push(node);
+    return node;
+  };
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    database = await openTestDatabase();
+  });
+  afterAll(async () => {
+    for (const node of nodes) await node.stop();
+    await database.close();
+    await emulator.close();
+  });
+
+  it('two workers deliver every event exactly once, sharing the load', async () => {
+    const api = await start('all');
+    await start('worker');
+    const inject = (method: 'POST' | 'GET', url: string, key: string, payload?: unknown) =>
+      api.app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, payload: payload as object });
+    const tenant = (await inject('POST', '/api/v1/tenants', OPERATOR_TOKEN, { name: 'w' })).json();
+    // A small batch size makes both workers take turns.
+    await inject('POST', '/api/v1/destinations', tenant.keys.admin, {
+      type: 'meta_capi',
+      name: 'p',
+      config: { pixel_id: PIXEL, access_token: TOKEN },
+      batch_size: 20,
+    });
+    const ids: string[] = [];
+    for (let r = 0; r < 10; r++) {
+      const events = Array.from({ length: 50 }, (_, i) => purchase({ event_id: `w-${r}-${i}` }));
+      ids.push(...events.map((e) => e.event_id as string));
+      expect((await inject('POST', '/api/v1/events', tenant.keys.admin, { events })).statusCode).toBe(202);
+    }
+    await waitFor(() => emulator.received().filter((e) => e.eventId?.startsWith('w-')).length >= ids.length, 30_000);
+    await new Promise((r) => setTimeout(r, 300)); // a late duplicate would show up here
+    const got = emulator
+      .received()
+      .map((e) => e.eventId)
+      .filter((id) => id?.startsWith('w-'));
+    expect(got.length).toBe(ids.length);
+    expect(new Set(got).size).toBe(ids.length);
+    const actors = await database.db
+      .selectFrom('ledger_entries')
+      .select('actor')
+      .distinct()
+      .where('type', '=', 'delivery.batch_delivered')
+      .execute();
+    expect(actors.length).toBe(2);
+  }, 60_000);
+
+  it("picks up a killed worker's leased deliveries after the lease expires", async () => {
+    for (const node of nodes.splice(0)) await node.stop();
+    const api = await start('api');
+    const inject = (method: 'POST' | 'GET', url: string, key: string, payload?: unknown) =>
+      api.app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, payload: payload as object });
+    const tenant = (await inject('POST', '/api/v1/tenants', OPERATOR_TOKEN, { name: 'k' })).json();
+    const dest = (
+      await inject('POST', '/api/v1/destinations', tenant.keys.admin, {
+        type: 'meta_capi',
+        name: 'p',
+        config: { pixel_id: PIXEL, access_token: TOKEN },
+      })
+    ).json();
+    const events = Array.from({ length: 5 }, (_, i) => purchase({ event_id: `killed-${i}` }));
+    expect((await inject('POST', '/api/v1/events', tenant.keys.admin, { events })).statusCode).toBe(202);
+    // A worker leases everything, then "dies" without finishing; no worker process runs yet.
+    const leased = await claimDue(database.db, dest.id, 100, 'ghost-worker', 400);
+    expect(leased).toHaveLength(5);
+    await start('worker');
+    await waitFor(
+      () => {
+        const got = new Set(emulator.received().map((e) => e.eventId));
+        return events.every((e) => got.has(e.event_id as string));
+      },
+      20_000,
+      'all killed-worker events delivered',
+    );
+    const rows = await database.db
+      .selectFrom('deliveries')
+      .select(['status', 'attempts'])
+      .where('tenant_id', '=', tenant.id)
+      .execute();
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual(Array(5).fill(['delivered', 2]));
+  }, 60_000);
+});
