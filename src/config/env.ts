@@ -31,6 +31,12 @@ const EnvSchema = Type.Object({
     description: 'Comma-separated proxy IPs/CIDRs for X-Forwarded-For',
   }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  RASTRO_INGEST_WINDOW_MS: Type.Number({
+    minimum: 0,
+    maximum: 100,
+    default: 2,
+    description: 'Group commit window of the track API: how long a request waits for others to share its transaction',
+  }),
 });
 
 /** Never echoed back in an error message. */
@@ -51,6 +57,7 @@ export interface Config {
   metaGraphUrl: string;
   trustedProxies: string[];
   redisUrl: string | undefined;
+  ingestWindowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -95,6 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((s) => s.trim())
       .filter(Boolean),
     redisUrl: e.REDIS_URL,
+    ingestWindowMs: e.RASTRO_INGEST_WINDOW_MS,
   };
 }
 

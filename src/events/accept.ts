@@ -1,9 +1,47 @@
 import type { AppContext } from '../http/context.ts';
 import { RastroError, type FieldProblem } from '../core/errors.ts';
 import { writeToOutbox, type AcceptedEvent, type OutboxInput } from '../delivery/outbox.ts';
-import { enabledDestinations } from '../destinations/store.ts';
+import { enabledDestinations, type ResolvedDestination } from '../destinations/store.ts';
 import type { EventInput } from './input-schema.ts';
 import { toCanonicalEvent, type EdgeContext } from './to-canonical.ts';
+
+/**
+ * Canonicalizes inputs at the edge (hashes identifiers) for the given destinations, whose
+ * `default_phone_region` completes phones without a country code. Throws one `validation_failed`
+ * naming every bad field; `field(i)` is the path prefix of input `i` in error messages.
+ * Exported for the track API's group commit, which commits many requests in one transaction.
+ */
+export function canonicalizeEvents(
+  inputs: EventInput[],
+  source: string,
+  targets: ResolvedDestination[],
+  edge: Omit<EdgeContext, 'now' | 'defaultPhoneRegion'>,
+  field: (i: number) => string,
+): OutboxInput[] {
+  const region = targets.map((d) => d.config.default_phone_region).find((r): r is string => typeof r === 'string');
+  const now = new Date();
+  const problems: FieldProblem[] = [];
+  const outbox: OutboxInput[] = [];
+  inputs.forEach((input, i) => {
+    try {
+      const event = toCanonicalEvent(
+        input,
+        { ...edge, now, ...(region ? { defaultPhoneRegion: region } : {}) },
+        field(i),
+      );
+      outbox.push({ event, source });
+    } catch (error) {
+      if (!(error instanceof RastroError)) throw error;
+      problems.push(
+        ...((error.details as FieldProblem[] | undefined) ?? [{ field: field(i), problem: error.message }]),
+      );
+    }
+  });
+  if (problems.length > 0) {
+    throw new RastroError('validation_failed', problems.map((p) => `${p.field}: ${p.problem}`).join('; '), problems);
+  }
+  return outbox;
+}
 
 /**
  * Accepting events: canonicalize at the edge (hash identifiers), then commit the events and their
@@ -18,29 +56,6 @@ export async function acceptEvents(
   fieldPrefix = 'body.events',
 ): Promise<AcceptedEvent[]> {
   const targets = await enabledDestinations(ctx.db, ctx.secrets, tenantId);
-  const region = targets.map((d) => d.config.default_phone_region).find((r): r is string => typeof r === 'string');
-  const now = new Date();
-  const problems: FieldProblem[] = [];
-  const outbox: OutboxInput[] = [];
-  inputs.forEach((input, i) => {
-    try {
-      const event = toCanonicalEvent(
-        input,
-        { ...edge, now, ...(region ? { defaultPhoneRegion: region } : {}) },
-        `${fieldPrefix}.${i}`,
-      );
-      outbox.push({ event, source });
-    } catch (error) {
-      if (!(error instanceof RastroError)) throw error;
-      problems.push(
-        ...((error.details as FieldProblem[] | undefined) ?? [
-          { field: `${fieldPrefix}.${i}`, problem: error.message },
-        ]),
-      );
-    }
-  });
-  if (problems.length > 0) {
-    throw new RastroError('validation_failed', problems.map((p) => `${p.field}: ${p.problem}`).join('; '), problems);
-  }
+  const outbox = canonicalizeEvents(inputs, source, targets, edge, (i) => `${fieldPrefix}.${i}`);
   return ctx.db.transaction().execute((trx) => writeToOutbox(trx, tenantId, outbox, targets));
 }

@@ -97,6 +97,6 @@ export interface GatewayDefinition {
   eventTypes: readonly string[];
   /** Checks the sender's proof on the raw bytes, in constant time. `secret` is the connection's. */
   verify(webhook: RawWebhook, secret: string, now: Date): VerifyResult;
-  /** Maps an authenticated webhook. Throws GatewayPayloadError for a body it cannot read. */
+  /** Maps an authenticated webhook. Throws RastroError (`bad_json` or `validation_failed`) for a body it cannot read. */
   parse(webhook: RawWebhook): ParseResult;
 }

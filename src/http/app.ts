@@ -3,7 +3,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { newId } from '../core/ids.ts';
+import { dashboardPlugin } from '../dashboard/plugin.ts';
 import { healthRoutes } from '../health/routes.ts';
+import { ingestPublicRoutes } from '../ingest/public-routes.ts';
 import { ledgerRoutes } from '../ledger/routes.ts';
 import { rejectionRoutes } from '../rejections/routes.ts';
 import { tenantRoutes } from '../tenants/routes.ts';
@@ -64,6 +66,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
 
   await app.register(healthRoutes(ctx));
   if (options.apiRoutes === false) return app;
+  await app.register(ingestPublicRoutes(ctx));
   await app.register(
     async (api) => {
       await api.register(tenantRoutes(ctx, keyCache));
@@ -73,5 +76,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     },
     { prefix: '/api/v1' },
   );
+  // The dashboard's single-page fallback answers unknown browser paths: keep it last.
+  await app.register(dashboardPlugin());
   return app;
 }

@@ -55,7 +55,8 @@ function toRastroError(error: FastifyError): RastroError {
 /** Rejected input is kept (sealed: it may hold PII) so a tenant can see what was refused and why. */
 async function keepRejection(ctx: AppContext, request: FastifyRequest, err: RastroError): Promise<void> {
   const tenantId = request.auth?.tenantId;
-  if (!tenantId || err.statusCode === 401 || err.statusCode === 403 || err.statusCode === 404) return;
+  // Bad credentials and unknown routes are not the tenant's data; a bad webhook signature is.
+  if (!tenantId || ['unauthorized', 'forbidden', 'not_found'].includes(err.code)) return;
   const raw = request.rawBody;
   const body = raw && raw.length > 0 ? raw.subarray(0, 64 * 1024) : undefined;
   await ctx.db

@@ -63,7 +63,7 @@ export async function startRastro(options: StartOptions): Promise<Rastro> {
   const runsWorkers = config.role === 'all' || config.role === 'worker';
   const runner = runsWorkers
     ? new WorkerRunner(
-        workerTaskFactories.map((f) => f(ctx, log)),
+        workerTaskFactories.flatMap((f) => f(ctx, log)),
         log,
       )
     : undefined;

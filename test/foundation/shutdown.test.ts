@@ -48,8 +48,10 @@ describe('rastro serve (child process)', () => {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'rastro-shutdown-'));
     const child = spawn(process.execPath, ['bin/rastro.js', 'serve'], {
+      // Embedded store: this test is about the process life-cycle, not the engine.
       env: {
         ...process.env,
+        DATABASE_URL: '',
         PORT: String(port),
         RASTRO_DATA_DIR: dataDir,
         LOG_LEVEL: 'info',

@@ -1,6 +1,9 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation.ts';
 import * as m0002 from './0002_delivery.ts';
+import * as m0004 from './0004_conversions.ts';
+import * as m0003 from './0003_ingest.ts';
+import * as m0005 from './0005_quality.ts';
 
 /**
  * Numbered, immutable migrations: never edit a released one, add the next number.
@@ -9,4 +12,7 @@ import * as m0002 from './0002_delivery.ts';
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_delivery': m0002,
+  '0003_ingest': m0003,
+  '0004_conversions': m0004,
+  '0005_quality': m0005,
 };

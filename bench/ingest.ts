@@ -1,0 +1,319 @@
+/**
+ * Ingest benchmark: durable events/s and ack latency of the track API (one event per request and
+ * batches), and redirect latency of `/go/:slug`, on embedded PGlite and on PostgreSQL, next to a
+ * bare Fastify hello-world measured in the same run.
+ *
+ *   npx tsx bench/ingest.ts                 # PGlite, plus PostgreSQL when DATABASE_URL is set
+ *   npx tsx bench/ingest.ts --pg            # also PostgreSQL on the local test server (127.0.0.1:55432)
+ *   npx tsx bench/ingest.ts --duration 10 --connections 64 --batch 100 --rate 2000
+ *
+ * Rastro runs on this process's main thread with role `api` (no delivery workers: ingest alone is
+ * measured; each event still writes its pending delivery to the outbox for one Meta destination, and
+ * its session). autocannon runs in a worker thread, so server and load generator share the machine's
+ * two cores with the database. Loopback only; every run is bounded in time.
+ *
+ * "Durable" is checked, not assumed: after each run the events committed in the database are counted
+ * and compared with the 202s answered; events/s is committed events divided by the run's duration.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import Fastify from 'fastify';
+import { sql } from 'kysely';
+import type { Rastro } from '../src/runtime/start.ts';
+import { startRastro } from '../src/runtime/start.ts';
+import {
+  argValue,
+  BENCH_PIXEL,
+  BENCH_TOKEN,
+  benchConfig,
+  createBenchDatabase,
+  fmt,
+  OPERATOR_TOKEN,
+  peakRssMiB,
+  postgresServerUrl,
+  sleep,
+  table,
+  type EngineChoice,
+} from './support.ts';
+
+const args = process.argv.slice(2);
+const DURATION_S = argValue(args, '--duration', 10);
+const WARMUP_S = argValue(args, '--warmup', 2);
+const CONNECTIONS = argValue(args, '--connections', 64);
+const BATCH = argValue(args, '--batch', 100);
+const RATE = argValue(args, '--rate', 2000);
+const REDIRECT_RATE = argValue(args, '--redirect-rate', 1000);
+
+type Kind = 'hello' | 'single' | 'batch' | 'redirect';
+
+interface LoadOptions {
+  url: string;
+  kind: Kind;
+  seconds: number;
+  connections: number;
+  /** Requests per second over all connections (fixed-rate run); absent: as fast as answered. */
+  rate?: number;
+  batch?: number;
+}
+
+interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+/**
+ * autocannon in a worker thread (plain JS). Bodies vary per request (a pool of session ids), as real
+ * traffic does: one session per request stream, not one hot row. Every 2xx/3xx response time is kept
+ * at full precision (autocannon's own histogram has whole milliseconds).
+ */
+const AUTOCANNON_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const autocannon = require(workerData.autocannon);
+const o = workerData.options;
+const rnd = () => Math.random().toString(36).slice(2, 12);
+const UA = 'Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/124.0 Mobile Safari/537.36';
+const pageView = (i) => ({
+  event_name: 'page_view',
+  url: 'https://shop.example.com/produto/curso-' + (i % 50) + '?utm_source=facebook&utm_campaign=bf',
+  referrer: 'https://l.facebook.com/',
+  session_id: 'rs' + rnd() + rnd(),
+  fbp: 'fb.1.1700000000000.' + (1000000000 + (i % 8999999999)),
+  fbc: 'fb.1.1700000000000.IwAR' + rnd(),
+  utm_source: 'facebook',
+  utm_campaign: 'bf',
+});
+const withUser = (e, i) => ({ ...e, event_name: 'lead', user: { email: 'buyer' + i + '@example.com', phone: '+55119' + (10000000 + i) } });
+const POOL = 2000;
+let bodies = [];
+if (o.kind === 'single') for (let i = 0; i < POOL; i++) bodies.push(JSON.stringify(pageView(i)));
+if (o.kind === 'batch')
+  for (let i = 0; i < 200; i++)
+    bodies.push(JSON.stringify({ events: Array.from({ length: o.batch }, (_, j) => (j % 10 === 9 ? withUser(pageView(j), i * o.batch + j) : pageView(j))) }));
+let next = 0;
+const opts = {
+  url: o.url,
+  connections: o.connections,
+  pipelining: 1,
+  duration: o.seconds,
+  headers: o.headers,
+  ...(o.rate ? { overallRate: o.rate } : {}),
+};
+if (bodies.length > 0) {
+  opts.method = 'POST';
+  opts.requests = [{ setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }) }];
+}
+let latencies = new Float64Array(1 << 20);
+let n = 0;
+const instance = autocannon(opts, (err, raw) => {
+  if (err) { parentPort.postMessage({ error: String(err) }); return; }
+  const r = autocannon.aggregateResult([raw], opts);
+  const sorted = latencies.subarray(0, n).sort();
+  const at = (p) => (n === 0 ? NaN : sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))]);
+  parentPort.postMessage({
+    rps: r.requests.total / (r.duration || 1),
+    p50: at(50),
+    p99: at(99),
+    requests: r.requests.total,
+    ok: n,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+  });
+});
+instance.on('response', (_client, status, _bytes, ms) => {
+  if (status >= 400) return;
+  if (n === latencies.length) {
+    const bigger = new Float64Array(latencies.length * 2);
+    bigger.set(latencies);
+    latencies = bigger;
+  }
+  latencies[n++] = ms;
+});
+`;
+const autocannonPath = createRequire(import.meta.url).resolve('autocannon');
+
+function load(options: LoadOptions, headers: Record<string, string> = {}): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(AUTOCANNON_WORKER, {
+      eval: true,
+      workerData: {
+        autocannon: autocannonPath,
+        options: { ...options, headers: { 'content-type': 'application/json', ...headers } },
+      },
+    });
+    worker.once('message', (m: LoadResult & { error?: string }) => {
+      void worker.terminate();
+      if (m.error) reject(new Error(m.error));
+      else resolve(m);
+    });
+    worker.once('error', reject);
+  });
+}
+
+interface Row {
+  name: string;
+  result: LoadResult;
+  /** Events committed during the measured run (track rows only). */
+  committed?: number;
+  eventsPerRequest?: number;
+}
+
+async function helloWorld(name: string): Promise<Row> {
+  const app = Fastify({ logger: false });
+  app.get('/', async () => ({ hello: 'world' }));
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const options = { url: `${url}/`, kind: 'hello' as const, connections: CONNECTIONS };
+    if (WARMUP_S > 0) await load({ ...options, seconds: WARMUP_S });
+    return { name, result: await load({ ...options, seconds: DURATION_S }) };
+  } finally {
+    await app.close();
+  }
+}
+
+async function countEvents(rastro: Rastro): Promise<number> {
+  const r = await sql<{ n: number }>`select count(*)::int as n from events`.execute(rastro.ctx.db);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row[]> {
+  const database = await createBenchDatabase(engine, serverUrl);
+  const rastro = await startRastro({ config: benchConfig(database, { RASTRO_ROLE: 'api' }), logger: false });
+  const rows: Row[] = [];
+  try {
+    const call = async (method: 'POST', url: string, key: string, payload: unknown) => {
+      const res = await rastro.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${key}` },
+        payload: payload as object,
+      });
+      if (res.statusCode >= 300) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
+      return res.json() as Record<string, unknown>;
+    };
+    const tenant = (await call('POST', '/api/v1/tenants', OPERATOR_TOKEN, { name: 'bench' })) as {
+      keys: { admin: string; ingest: string };
+    };
+    await call('POST', '/api/v1/destinations', tenant.keys.admin, {
+      type: 'meta_capi',
+      name: 'bench pixel',
+      config: { pixel_id: BENCH_PIXEL, access_token: BENCH_TOKEN, default_phone_region: 'BR' },
+    });
+    await call('POST', '/api/v1/links', tenant.keys.admin, {
+      slug: 'bench',
+      target_url: 'https://pay.hotmart.com/X123?off=abc',
+      click_id_param: 'sck',
+    });
+    const auth = { authorization: `Bearer ${tenant.keys.ingest}` };
+
+    const track = async (name: string, options: LoadOptions, eventsPerRequest: number): Promise<Row> => {
+      if (WARMUP_S > 0) await load({ ...options, seconds: WARMUP_S }, auth);
+      await sleep(200); // let the warm-up's last groups commit
+      const before = await countEvents(rastro);
+      const result = await load(options, auth);
+      await sleep(200);
+      const committed = (await countEvents(rastro)) - before;
+      if (result.non2xx > 0 || result.errors > 0) {
+        console.error(`  ${name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+      }
+      // Every 202 answered was committed before it was sent.
+      if (committed < result.ok * eventsPerRequest) {
+        console.error(`  ${name}: ${result.ok * eventsPerRequest} events acknowledged but only ${committed} committed`);
+      }
+      return { name, result, committed, eventsPerRequest };
+    };
+
+    const base = rastro.url;
+    rows.push(
+      await track(
+        `track single, saturated (${engine})`,
+        { url: `${base}/api/v1/track/page_view`, kind: 'single', seconds: DURATION_S, connections: CONNECTIONS },
+        1,
+      ),
+    );
+    rows.push(
+      await track(
+        `track batch of ${BATCH}, saturated (${engine})`,
+        {
+          url: `${base}/api/v1/track`,
+          kind: 'batch',
+          batch: BATCH,
+          seconds: DURATION_S,
+          connections: Math.max(4, Math.round(CONNECTIONS / 4)),
+        },
+        BATCH,
+      ),
+    );
+    rows.push(
+      await track(
+        `track single at ${fmt(RATE)} req/s (${engine})`,
+        {
+          url: `${base}/api/v1/track/page_view`,
+          kind: 'single',
+          seconds: DURATION_S,
+          connections: CONNECTIONS,
+          rate: RATE,
+        },
+        1,
+      ),
+    );
+    const redirect: LoadOptions = {
+      url: `${base}/go/bench?utm_source=facebook&fbclid=IwARbench`,
+      kind: 'redirect',
+      seconds: DURATION_S,
+      connections: 16,
+      rate: REDIRECT_RATE,
+    };
+    const ua = { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148' };
+    if (WARMUP_S > 0) await load({ ...redirect, seconds: WARMUP_S }, ua);
+    rows.push({ name: `/go/:slug at ${fmt(REDIRECT_RATE)} req/s (${engine})`, result: await load(redirect, ua) });
+    return rows;
+  } finally {
+    await rastro.stop();
+    await database.drop();
+  }
+}
+
+async function main(): Promise<void> {
+  const serverUrl = postgresServerUrl(args);
+  console.log(
+    `bench/ingest: ${DURATION_S} s per run after ${WARMUP_S} s warm-up, ${CONNECTIONS} connections ` +
+      `(batches: ${Math.max(4, Math.round(CONNECTIONS / 4))}), group-commit window ${benchConfigWindow()} ms, ` +
+      `autocannon in a worker thread, Rastro on the main thread, Node ${process.version}`,
+  );
+  const rows: Row[] = [await helloWorld('bare Fastify hello-world')];
+  rows.push(...(await rastroRows('pglite')));
+  if (serverUrl) rows.push(...(await rastroRows('postgres', serverUrl)));
+  rows.push(await helloWorld('bare Fastify hello-world (again)'));
+
+  const ceiling = Math.max(rows[0]!.result.rps, rows.at(-1)!.result.rps);
+  console.log('');
+  console.log(
+    table(
+      ['run', 'req/s', 'durable events/s', 'p50 ms', 'p99 ms', '2xx/3xx', 'failed', 'vs hello-world'],
+      rows.map(({ name, result: r, committed }) => [
+        name,
+        fmt(r.rps),
+        committed === undefined ? '-' : fmt(committed / DURATION_S),
+        fmt(r.p50, 2),
+        fmt(r.p99, 2),
+        fmt(r.ok),
+        fmt(r.non2xx + r.errors + r.timeouts),
+        `${fmt((100 * r.rps) / ceiling, 1)} %`,
+      ]),
+    ),
+  );
+  console.log(`\npeak RSS (server + load generator thread): ${fmt(peakRssMiB())} MiB`);
+}
+
+function benchConfigWindow(): number {
+  return Number(process.env.RASTRO_INGEST_WINDOW_MS ?? 2);
+}
+
+await main();

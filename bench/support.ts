@@ -1,0 +1,105 @@
+/**
+ * Shared helpers of the benchmarks: a throwaway database per run (embedded PGlite in a temp folder,
+ * or a fresh database on the PostgreSQL server named by DATABASE_URL, dropped afterwards), a fresh
+ * Rastro configuration, percentiles and plain-text tables.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { loadConfig, type Config } from '../src/config/env.ts';
+import { SecretBox } from '../src/core/crypto/secret-box.ts';
+
+export const OPERATOR_TOKEN = 'bench-operator-token-0123456789';
+export const BENCH_PIXEL = '123456789012345';
+export const BENCH_TOKEN = 'EAAbenchtoken1234567890';
+
+export type EngineChoice = 'pglite' | 'postgres';
+
+export interface BenchDatabase {
+  engine: EngineChoice;
+  /** For `postgres`: the URL of the fresh database. */
+  databaseUrl?: string;
+  /** Data folder (PGlite lives in `<dataDir>/pgdata`, as with `rastro serve`). */
+  dataDir: string;
+  /** One RASTRO_SECRET_KEY per database: every node on it must open the same sealed secrets. */
+  secretKey: string;
+  drop(): Promise<void>;
+}
+
+/** The PostgreSQL server to use: DATABASE_URL, else the local test server when `--pg` was given. */
+export function postgresServerUrl(args: string[]): string | undefined {
+  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  return args.includes('--pg') ? 'postgres://postgres@127.0.0.1:55432/postgres' : undefined;
+}
+
+export async function createBenchDatabase(engine: EngineChoice, serverUrl?: string): Promise<BenchDatabase> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rastro-bench-'));
+  const removeDir = () => rmSync(dataDir, { recursive: true, force: true });
+  const secretKey = SecretBox.generateKey();
+  if (engine === 'pglite') return { engine, dataDir, secretKey, drop: async () => removeDir() };
+  if (!serverUrl) throw new Error('postgres engine needs a server URL');
+  const name = `rastro_bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    engine,
+    databaseUrl: url.toString(),
+    dataDir,
+    secretKey,
+    drop: async () => {
+      const dropper = new pg.Client({ connectionString: serverUrl });
+      await dropper.connect();
+      await dropper.query(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+      removeDir();
+    },
+  };
+}
+
+export function benchConfig(database: BenchDatabase, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    RASTRO_DATA_DIR: database.dataDir,
+    RASTRO_ADMIN_TOKEN: OPERATOR_TOKEN,
+    RASTRO_SECRET_KEY: database.secretKey,
+    LOG_LEVEL: 'silent',
+    ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
+    ...env,
+  });
+}
+
+/** Nearest-rank percentile of an ascending array. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+export const fmt = (n: number, digits = 0): string =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-';
+
+/** Peak resident set size of this process so far, in MiB. */
+export const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
+
+export function argValue(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  const raw = i >= 0 ? args[i + 1] : undefined;
+  const n = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isFinite(n) ? n : fallback;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

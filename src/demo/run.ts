@@ -1,0 +1,157 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DeliveryPolicy } from '../delivery/policy.ts';
+import { startMetaEmulator, type MetaEmulator } from '../emulators/meta/server.ts';
+import type { Rastro } from '../runtime/start.ts';
+import { seedHistory } from './history.ts';
+import { seeded, TrafficGenerator } from './traffic.ts';
+
+export const DEMO_PIXEL = '1234567890123';
+const DEMO_TOKEN = 'EAAdemoRastroAccessToken0001';
+
+export interface DemoOptions {
+  /** Days of past traffic written for the charts (0: none). */
+  historyDays?: number;
+  /** Pause between two live requests. */
+  intervalMs?: number;
+  seed?: number;
+}
+
+export interface DemoInfo {
+  url: string;
+  tenantId: string;
+  adminKey: string;
+  emulatorUrl: string;
+  reused: boolean;
+  historyEvents: number;
+}
+
+interface Saved {
+  tenant_id: string;
+  admin_key: string;
+}
+
+/** Retries fast and gives up after three attempts, so dead letters and replays show within a minute. */
+export const DEMO_POLICY: Partial<DeliveryPolicy> = {
+  maxAttempts: 3,
+  baseDelayMs: 500,
+  maxDelayMs: 4_000,
+  throttlePauseMs: 2_000,
+  breakerOpenMs: 2_000,
+  breakerMaxOpenMs: 10_000,
+};
+
+/**
+ * `rastro serve --demo`: a Meta emulator in this process, a demo tenant with a Meta destination
+ * pointing at it, a few days of history for the charts, and live traffic through the public API
+ * (`POST /api/v1/events`) with the emulator failing now and then (outages leave dead letters,
+ * throttling shows retries). The tenant and its admin key are kept in `<data dir>/demo.json`, so a
+ * restart continues the same demo.
+ */
+export class Demo {
+  private emulator: MetaEmulator | undefined;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private readonly options: Required<DemoOptions>;
+
+  constructor(options: DemoOptions = {}) {
+    this.options = { historyDays: 3, intervalMs: 1_000, seed: Date.now() % 100_000, ...options };
+  }
+
+  /** Starts the emulator and points Rastro's configuration at it; call before loading the config. */
+  async prepare(env: Record<string, string | undefined>): Promise<void> {
+    this.emulator = await startMetaEmulator({ tokens: { [DEMO_TOKEN]: ['*'] }, maxStored: 5_000 });
+    env.RASTRO_META_GRAPH_URL = this.emulator.url;
+    // The demo keeps its own database unless told otherwise.
+    env.RASTRO_DATA_DIR ??= join('.rastro', 'demo');
+  }
+
+  get deliveryPolicy(): Partial<DeliveryPolicy> {
+    return DEMO_POLICY;
+  }
+
+  /** Creates (or finds) the demo tenant, seeds history, and starts the live traffic. */
+  async start(rastro: Rastro): Promise<DemoInfo> {
+    const emulator = this.emulator;
+    if (!emulator) throw new Error('Demo.prepare() must run before start()');
+    const base = rastro.url;
+    const call = async <T>(method: string, path: string, token: string, body?: unknown): Promise<T> => {
+      const res = await fetch(`${base}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`demo: ${method} ${path} answered ${res.status}: ${text}`);
+      return (text ? JSON.parse(text) : undefined) as T;
+    };
+
+    const file = join(rastro.ctx.config.dataDir, 'demo.json');
+    let saved: Saved | undefined;
+    if (existsSync(file)) {
+      const candidate = JSON.parse(readFileSync(file, 'utf8')) as Saved;
+      const ok = await call('GET', '/me', candidate.admin_key).then(
+        () => true,
+        () => false,
+      );
+      if (ok) saved = candidate;
+    }
+    let historyEvents = 0;
+    const reused = Boolean(saved);
+    if (!saved) {
+      const operator = rastro.ctx.config.adminToken;
+      if (!operator) throw new Error('demo: no operator token to create the demo tenant');
+      const tenant = await call<{ id: string; keys: { admin: string } }>('POST', '/tenants', operator, {
+        name: 'Demo shop',
+      });
+      const destination = await call<{ id: string }>('POST', '/destinations', tenant.keys.admin, {
+        type: 'meta_capi',
+        name: 'Meta pixel (emulator)',
+        config: { pixel_id: DEMO_PIXEL, access_token: DEMO_TOKEN, default_phone_region: 'BR' },
+      });
+      if (this.options.historyDays > 0) {
+        historyEvents = await seedHistory(
+          rastro.ctx.db,
+          tenant.id,
+          destination.id,
+          seeded(this.options.seed),
+          this.options.historyDays,
+        );
+      }
+      saved = { tenant_id: tenant.id, admin_key: tenant.keys.admin };
+      mkdirSync(rastro.ctx.config.dataDir, { recursive: true });
+      writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+    }
+
+    const key = saved.admin_key;
+    const generator = new TrafficGenerator(seeded(this.options.seed + 1));
+    const random = seeded(this.options.seed + 2);
+    this.loop = (async () => {
+      let nextFault = Date.now() + 20_000;
+      while (!this.stopped) {
+        try {
+          if (Date.now() >= nextFault) {
+            // An outage long enough to exhaust three attempts (dead letters), or a burst of throttling.
+            emulator.injectFaults(
+              random() < 0.6
+                ? { type: '5xx', count: 6 + Math.floor(random() * 6) }
+                : { type: '429', count: 3, retryAfterSec: 1 },
+            );
+            nextFault = Date.now() + 45_000 + random() * 60_000;
+          }
+          await call('POST', '/events', key, { events: generator.batch() });
+        } catch (error) {
+          if (!this.stopped) rastro.app.log.warn({ err: error }, 'demo traffic request failed');
+        }
+        await new Promise((r) => setTimeout(r, this.options.intervalMs * (0.5 + random())));
+      }
+    })();
+    return { url: base, tenantId: saved.tenant_id, adminKey: key, emulatorUrl: emulator.url, reused, historyEvents };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+    await this.emulator?.close();
+  }
+}

@@ -1,0 +1,127 @@
+import { Counter, Histogram } from 'prom-client';
+import { newId } from '../core/ids.ts';
+import { writeToOutbox, type AcceptedEvent, type OutboxInput } from '../delivery/outbox.ts';
+import { enabledDestinations, type ResolvedDestination } from '../destinations/store.ts';
+import { canonicalizeEvents } from '../events/accept.ts';
+import type { EventInput } from '../events/input-schema.ts';
+import type { AppContext } from '../http/context.ts';
+import { recordSessionTouches, sessionTouchOf, type SessionTouch, type TrackExtras } from '../sessions/record.ts';
+import { GroupCommitter, type Outcome } from './group-commit.ts';
+import type { TrackEventInput } from './track-schema.ts';
+
+/** One track request: its events, where they came from, and how to name their fields in errors. */
+export interface TrackSubmission {
+  tenantId: string;
+  inputs: TrackEventInput[];
+  clientIp?: string;
+  userAgent?: string;
+  /** Error path of input `i`: `body` for one event, `body.events.<i>` for a batch. */
+  field: (i: number) => string;
+}
+
+/** A group stays under PostgreSQL's 65,535 bind parameters with a few destinations per tenant. */
+export const MAX_GROUP_EVENTS = 1000;
+
+const splitExtras = (input: TrackEventInput): [EventInput, TrackExtras] => {
+  const { click_id, first_touch, last_touch, ...event } = input;
+  return [event, { click_id, first_touch, last_touch }];
+};
+
+interface Prepared {
+  tenantId: string;
+  outbox: OutboxInput[];
+  touches: SessionTouch[];
+}
+
+/**
+ * The track API's accept path: the same canonicalization and transactional outbox as
+ * `acceptEvents`, but for a group of requests in one transaction. The destinations of each tenant
+ * are read once per group; sessions and identity links are upserted in the same transaction.
+ */
+export async function commitTrackGroup(ctx: AppContext, items: TrackSubmission[]): Promise<Outcome<AcceptedEvent[]>[]> {
+  const tenants = [...new Set(items.map((i) => i.tenantId))].sort();
+  const targets = new Map<string, ResolvedDestination[]>(
+    await Promise.all(
+      tenants.map(
+        async (t) => [t, await enabledDestinations(ctx.db, ctx.secrets, t)] as [string, ResolvedDestination[]],
+      ),
+    ),
+  );
+  const now = new Date();
+  const prepared: Outcome<Prepared>[] = items.map((item) => {
+    try {
+      const split = item.inputs.map(splitExtras);
+      const outbox = canonicalizeEvents(
+        split.map(([e]) => e),
+        'track',
+        targets.get(item.tenantId)!,
+        { clientIp: item.clientIp, userAgent: item.userAgent },
+        item.field,
+      ).map((o) => ({ ...o, id: newId() }));
+      const touches = outbox
+        .map((o, i) => sessionTouchOf(o.event, split[i]![1], now))
+        .filter((t): t is SessionTouch => t !== undefined);
+      return { ok: true, value: { tenantId: item.tenantId, outbox, touches } };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  });
+  const ready = prepared.filter((p): p is { ok: true; value: Prepared } => p.ok).map((p) => p.value);
+  if (ready.length > 0) {
+    await ctx.db.transaction().execute(async (trx) => {
+      for (const tenantId of tenants) {
+        const mine = ready.filter((p) => p.tenantId === tenantId);
+        if (mine.length === 0) continue;
+        await writeToOutbox(
+          trx,
+          tenantId,
+          mine.flatMap((p) => p.outbox),
+          targets.get(tenantId)!,
+        );
+        await recordSessionTouches(
+          trx,
+          tenantId,
+          mine.flatMap((p) => p.touches),
+        );
+      }
+    });
+  }
+  return prepared.map((p) =>
+    p.ok
+      ? {
+          ok: true,
+          value: p.value.outbox.map((o) => ({ id: o.id!, event_id: o.event.event_id, event_name: o.event.event_name })),
+        }
+      : p,
+  );
+}
+
+/** One group committer per app: the track routes submit to it and await their own group's commit. */
+export function createTrackCommitter(ctx: AppContext): GroupCommitter<TrackSubmission, AcceptedEvent[]> {
+  // Metrics are per registry: a second committer on the same context (tests) reuses them.
+  const groups =
+    (ctx.metrics.getSingleMetric('rastro_ingest_group_size') as Histogram | undefined) ??
+    new Histogram({
+      name: 'rastro_ingest_group_size',
+      help: 'Track requests committed per transaction (group commit)',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers: [ctx.metrics],
+    });
+  const fallbacks =
+    (ctx.metrics.getSingleMetric('rastro_ingest_group_fallbacks_total') as Counter | undefined) ??
+    new Counter({
+      name: 'rastro_ingest_group_fallbacks_total',
+      help: 'Groups whose transaction failed and whose requests were committed one by one',
+      registers: [ctx.metrics],
+    });
+  return new GroupCommitter<TrackSubmission, AcceptedEvent[]>({
+    windowMs: ctx.config.ingestWindowMs,
+    maxWeight: MAX_GROUP_EVENTS,
+    // PGlite has one connection; on PostgreSQL a few groups commit in parallel (the pool holds 10).
+    maxConcurrent: ctx.engine === 'pglite' ? 1 : 4,
+    weight: (s) => s.inputs.length,
+    commit: (items) => commitTrackGroup(ctx, items),
+    onGroup: (size) => groups.observe(size),
+    onFallback: () => fallbacks.inc(),
+  });
+}

@@ -1,0 +1,194 @@
+import { Type } from '@sinclair/typebox';
+import { isbot } from 'isbot';
+import type { Kysely } from 'kysely';
+import { notFound } from '../core/errors.ts';
+import type { Database } from '../db/schema.ts';
+import type { ClicksTable, Touch } from '../db/tables/ingest.ts';
+import type { RouteModule } from '../http/types.ts';
+import { GroupCommitter, type Outcome } from '../ingest/group-commit.ts';
+import { settingsCache } from '../ingest/settings.ts';
+import {
+  COOKIES,
+  cookieDomainFor,
+  FBC,
+  fbcFor,
+  fbclidOf,
+  FBP,
+  META_COOKIE_MAX_AGE_S,
+  newFbp,
+  parseCookies,
+  serializeCookie,
+  SESSION_MAX_AGE_S,
+} from '../sessions/cookies.ts';
+import { newClickId, newSessionId, SESSION_ID } from '../sessions/ids.ts';
+import { recordSessionTouches, type SessionTouch } from '../sessions/record.ts';
+import { linkCache, SLUG } from './store.ts';
+
+type ClickRow = ClicksTable;
+
+interface ClickSubmission {
+  click: ClickRow;
+  touch?: SessionTouch;
+}
+
+const UTM_KEYS = ['source', 'medium', 'campaign', 'content', 'term'] as const;
+
+/** Clicks (and the sessions they start) of many redirects in one transaction. */
+export async function commitClicks(db: Kysely<Database>, items: ClickSubmission[]): Promise<Outcome<void>[]> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('clicks')
+      .values(items.map((i) => i.click))
+      .execute();
+    const byTenant = new Map<string, SessionTouch[]>();
+    for (const { click, touch } of items) {
+      if (!touch) continue;
+      const list = byTenant.get(click.tenant_id) ?? [];
+      list.push(touch);
+      byTenant.set(click.tenant_id, list);
+    }
+    for (const tenantId of [...byTenant.keys()].sort()) {
+      await recordSessionTouches(trx, tenantId, byTenant.get(tenantId)!);
+    }
+  });
+  return items.map(() => ({ ok: true, value: undefined }));
+}
+
+/** The query string exactly as received (order and repeated keys kept). */
+const rawQuery = (url: string): string => {
+  const q = url.indexOf('?');
+  return q < 0 ? '' : url.slice(q + 1);
+};
+
+const clip = (v: string | null | undefined, max = 500): string | null => (v ? v.slice(0, max) : null);
+
+/**
+ * `/go/:slug`: records the click (IP, UA, referrer, fbclid/gclid/ttclid, UTMs) durably, sets the
+ * first-party cookies (session, `_fbc` from fbclid, `_fbp`), and answers 302 to the target with the
+ * visitor's query preserved, the link's UTMs added where absent and Rastro's click id in the link's
+ * `click_id_param`. Known bots and link previewers (and HEAD requests) are recorded with `is_bot`,
+ * get no cookies and no click id, and so never become conversions.
+ */
+export const redirectRoutes: RouteModule = (ctx) => async (app) => {
+  const links = linkCache(ctx);
+  const settings = settingsCache(ctx);
+  const committer = new GroupCommitter<ClickSubmission, void>({
+    windowMs: ctx.config.ingestWindowMs,
+    maxWeight: 500,
+    maxConcurrent: ctx.engine === 'pglite' ? 1 : 2,
+    commit: (items) => commitClicks(ctx.db, items),
+  });
+  app.addHook('onClose', async () => committer.close());
+
+  app.get(
+    '/go/:slug',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['links'],
+        summary: 'Redirect link: records the click, sets first-party cookies, 302 to the target with the click id',
+        params: Type.Object({ slug: Type.String({ pattern: SLUG }) }),
+      },
+    },
+    async (request, reply) => {
+      const link = await links.get(request.params.slug);
+      if (!link) throw notFound(`link ${request.params.slug}`);
+      const now = Date.now();
+      const ua = typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : '';
+      const bot = request.method === 'HEAD' || ua.trim() === '' || isbot(ua);
+      const query = new URLSearchParams(rawQuery(request.url));
+      const cookies = parseCookies(request.headers.cookie);
+
+      const target = new URL(link.target_url);
+      for (const key of new Set(query.keys())) target.searchParams.delete(key);
+      for (const [key, value] of query) target.searchParams.append(key, value);
+      for (const k of UTM_KEYS) {
+        const v = link.utm[k];
+        if (v && !target.searchParams.has(`utm_${k}`)) target.searchParams.set(`utm_${k}`, v);
+      }
+      const clickId = newClickId(now);
+      if (!bot) target.searchParams.set(link.click_id_param, clickId);
+
+      const fbclid = clip(query.get('fbclid'));
+      const cookieFbc = cookies[COOKIES.fbc] && FBC.test(cookies[COOKIES.fbc]!) ? cookies[COOKIES.fbc]! : undefined;
+      const fbc = fbclid ? (fbclidOf(cookieFbc) === fbclid ? cookieFbc! : fbcFor(fbclid, now)) : cookieFbc;
+      const cookieFbp = cookies[COOKIES.fbp] && FBP.test(cookies[COOKIES.fbp]!) ? cookies[COOKIES.fbp] : undefined;
+      const fbp = cookieFbp ?? (bot ? undefined : newFbp(now));
+      const cookieSession = cookies[COOKIES.session];
+      const sessionId = cookieSession && SESSION_ID.test(cookieSession) ? cookieSession : newSessionId(now);
+      const utm = Object.fromEntries(UTM_KEYS.map((k) => [k, clip(query.get(`utm_${k}`) ?? link.utm[k])]));
+      const referrer = clip(typeof request.headers.referer === 'string' ? request.headers.referer : null, 4096);
+      const landing = target.toString();
+      const ip = request.ip;
+      const at = new Date(now);
+
+      const click: ClickRow = {
+        tenant_id: link.tenant_id,
+        click_id: clickId,
+        link_id: link.link_id,
+        slug: link.slug,
+        session_id: bot ? null : sessionId,
+        created_at: at,
+        ip,
+        user_agent: clip(ua, 1024),
+        referrer,
+        landing_url: landing.slice(0, 4096),
+        fbclid,
+        fbc: fbc ?? null,
+        fbp: fbp ?? null,
+        gclid: clip(query.get('gclid')),
+        ttclid: clip(query.get('ttclid')),
+        utm_source: utm.source ?? null,
+        utm_medium: utm.medium ?? null,
+        utm_campaign: utm.campaign ?? null,
+        utm_content: utm.content ?? null,
+        utm_term: utm.term ?? null,
+        is_bot: bot,
+      };
+      const touch: Touch = Object.fromEntries(
+        Object.entries({
+          at: Math.floor(now / 1000),
+          ...Object.fromEntries(UTM_KEYS.map((k) => [`utm_${k}`, utm[k]])),
+          fbclid,
+          gclid: click.gclid,
+          ttclid: click.ttclid,
+          click_id: clickId,
+          landing_url: landing.slice(0, 4096),
+          referrer,
+        }).filter(([, v]) => v !== null && v !== undefined),
+      ) as unknown as Touch;
+      await committer.submit({
+        click,
+        touch: bot
+          ? undefined
+          : {
+              sessionId,
+              at,
+              ip,
+              userAgent: click.user_agent ?? undefined,
+              fbc,
+              fbp,
+              fbclid: fbclid ?? undefined,
+              gclid: click.gclid ?? undefined,
+              ttclid: click.ttclid ?? undefined,
+              clickId,
+              lastTouch: touch,
+              identities: [],
+            },
+      });
+
+      if (!bot) {
+        const { cookie_domain } = await settings.get(link.tenant_id);
+        const opts = { domain: cookieDomainFor(request.host, cookie_domain), secure: request.protocol === 'https' };
+        const set = [serializeCookie(COOKIES.session, sessionId, { ...opts, maxAgeS: SESSION_MAX_AGE_S })];
+        if (fbc && fbc !== cookieFbc)
+          set.push(serializeCookie(COOKIES.fbc, fbc, { ...opts, maxAgeS: META_COOKIE_MAX_AGE_S }));
+        if (fbp && fbp !== cookieFbp)
+          set.push(serializeCookie(COOKIES.fbp, fbp, { ...opts, maxAgeS: META_COOKIE_MAX_AGE_S }));
+        void reply.header('set-cookie', set);
+      }
+      void reply.header('cache-control', 'no-store');
+      return reply.redirect(landing, 302);
+    },
+  );
+};

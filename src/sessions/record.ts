@@ -1,0 +1,206 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { IdentityKind, Touch } from '../db/tables/ingest.ts';
+import type { CanonicalEvent } from '../events/canonical.ts';
+import { fbclidOf } from './cookies.ts';
+
+/**
+ * Sessions and the identity graph, written in the same transaction as the events that reveal them
+ * (the track API's group commit, a `/go/:slug` click): once an event is acknowledged, the session it
+ * names and the hashed identifiers seen with it are committed too, so matching never races ingest.
+ */
+export interface SessionTouch {
+  sessionId: string;
+  at: Date;
+  ip?: string;
+  userAgent?: string;
+  fbc?: string;
+  fbp?: string;
+  fbclid?: string;
+  gclid?: string;
+  ttclid?: string;
+  clickId?: string;
+  firstTouch?: Touch;
+  lastTouch?: Touch;
+  identities: { kind: IdentityKind; hash: string }[];
+}
+
+/** First-party extras of a track event that are not part of the canonical event. */
+export interface TrackExtras {
+  click_id?: string;
+  first_touch?: Touch;
+  last_touch?: Touch;
+}
+
+const UTM_KEYS = ['source', 'medium', 'campaign', 'content', 'term'] as const;
+const IDENTITY_KINDS: IdentityKind[] = ['em', 'ph', 'external_id'];
+const HEX64 = /^[0-9a-f]{64}/;
+
+const defined = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== '')) as T;
+
+/** The landing data an event carries itself (server-side callers send UTMs and click ids as fields). */
+function touchOf(event: CanonicalEvent, clickId: string | undefined, atS: number): Touch | undefined {
+  const t = defined<Touch>({
+    at: atS,
+    ...Object.fromEntries(UTM_KEYS.map((k) => [`utm_${k}`, event.utm[k]])),
+    fbclid: event.click_ids.fbclid,
+    gclid: event.click_ids.gclid,
+    ttclid: event.click_ids.ttclid,
+    click_id: clickId,
+  });
+  if (Object.keys(t).length === 1) return undefined;
+  return defined<Touch>({ ...t, landing_url: event.source_url, referrer: event.referrer });
+}
+
+/**
+ * What an accepted event tells about its session, or nothing: events without a session id, and
+ * events whose ad consent was denied (their identifiers must not feed attribution), leave no trace.
+ */
+export function sessionTouchOf(
+  event: CanonicalEvent,
+  extras: TrackExtras = {},
+  now = new Date(),
+): SessionTouch | undefined {
+  if (!event.session_id || !event.consent.ads) return undefined;
+  const at = new Date(Math.min(event.event_time * 1000, now.getTime()));
+  const identities: SessionTouch['identities'] = [];
+  for (const kind of IDENTITY_KINDS) {
+    for (const value of event.user[kind] ?? []) {
+      const hash = HEX64.exec(value)?.[0];
+      if (hash) identities.push({ kind, hash });
+    }
+  }
+  const clickId = extras.click_id ?? extras.last_touch?.click_id;
+  return defined<SessionTouch>({
+    sessionId: event.session_id,
+    at,
+    ip: event.client_ip,
+    userAgent: event.user_agent,
+    fbc: event.click_ids.fbc,
+    fbp: event.click_ids.fbp,
+    fbclid: event.click_ids.fbclid ?? fbclidOf(event.click_ids.fbc),
+    gclid: event.click_ids.gclid,
+    ttclid: event.click_ids.ttclid,
+    clickId,
+    firstTouch: extras.first_touch,
+    lastTouch: extras.last_touch ?? touchOf(event, clickId, Math.floor(at.getTime() / 1000)),
+    identities,
+  });
+}
+
+interface SessionRow {
+  sessionId: string;
+  firstSeen: Date;
+  lastSeen: Date;
+  firstTouch?: Touch;
+  lastTouch?: Touch;
+  count: number;
+  values: Partial<Record<'ip' | 'userAgent' | 'fbc' | 'fbp' | 'fbclid' | 'gclid' | 'ttclid' | 'clickId', string>>;
+}
+
+const LATEST_FIELDS = ['ip', 'userAgent', 'fbc', 'fbp', 'fbclid', 'gclid', 'ttclid', 'clickId'] as const;
+
+/** Folds the touches of one group per session (one row per session per statement), in time order. */
+function fold(touches: SessionTouch[]): SessionRow[] {
+  const rows = new Map<string, SessionRow>();
+  for (const t of [...touches].sort((a, b) => a.at.getTime() - b.at.getTime())) {
+    let row = rows.get(t.sessionId);
+    if (!row) {
+      row = { sessionId: t.sessionId, firstSeen: t.at, lastSeen: t.at, count: 0, values: {} };
+      rows.set(t.sessionId, row);
+    }
+    row.count += 1;
+    row.lastSeen = t.at;
+    row.firstTouch ??= t.firstTouch ?? t.lastTouch;
+    if (t.lastTouch) row.lastTouch = t.lastTouch;
+    for (const f of LATEST_FIELDS) if (t[f]) row.values[f] = t[f];
+  }
+  // Sorted keys: concurrent groups lock the same sessions in the same order, never deadlock.
+  return [...rows.values()].sort((a, b) => (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0));
+}
+
+const json = (t: Touch | undefined): string | null => (t ? JSON.stringify(t) : null);
+
+/** Upserts the sessions and identity links of one tenant's touches, in the caller's transaction. */
+export async function recordSessionTouches(
+  trx: Kysely<Database>,
+  tenantId: string,
+  touches: SessionTouch[],
+): Promise<void> {
+  if (touches.length === 0) return;
+  const rows = fold(touches);
+  await trx
+    .insertInto('sessions')
+    .values(
+      rows.map((r) => ({
+        tenant_id: tenantId,
+        session_id: r.sessionId,
+        first_seen: r.firstSeen,
+        last_seen: r.lastSeen,
+        ip: r.values.ip ?? null,
+        user_agent: r.values.userAgent ?? null,
+        fbc: r.values.fbc ?? null,
+        fbp: r.values.fbp ?? null,
+        fbclid: r.values.fbclid ?? null,
+        gclid: r.values.gclid ?? null,
+        ttclid: r.values.ttclid ?? null,
+        click_id: r.values.clickId ?? null,
+        first_touch: json(r.firstTouch),
+        last_touch: json(r.lastTouch),
+        event_count: r.count,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['tenant_id', 'session_id']).doUpdateSet({
+        first_seen: sql`least(sessions.first_seen, excluded.first_seen)`,
+        last_seen: sql`greatest(sessions.last_seen, excluded.last_seen)`,
+        ip: sql`coalesce(excluded.ip, sessions.ip)`,
+        user_agent: sql`coalesce(excluded.user_agent, sessions.user_agent)`,
+        fbc: sql`coalesce(excluded.fbc, sessions.fbc)`,
+        fbp: sql`coalesce(excluded.fbp, sessions.fbp)`,
+        fbclid: sql`coalesce(excluded.fbclid, sessions.fbclid)`,
+        gclid: sql`coalesce(excluded.gclid, sessions.gclid)`,
+        ttclid: sql`coalesce(excluded.ttclid, sessions.ttclid)`,
+        click_id: sql`coalesce(excluded.click_id, sessions.click_id)`,
+        first_touch: sql`coalesce(sessions.first_touch, excluded.first_touch)`,
+        last_touch: sql`coalesce(excluded.last_touch, sessions.last_touch)`,
+        event_count: sql`sessions.event_count + excluded.event_count`,
+      }),
+    )
+    .execute();
+
+  const links = new Map<string, { kind: IdentityKind; hash: string; sessionId: string; first: Date; last: Date }>();
+  for (const t of touches) {
+    for (const { kind, hash } of t.identities) {
+      const key = `${kind}:${hash}:${t.sessionId}`;
+      const seen = links.get(key);
+      if (!seen) links.set(key, { kind, hash, sessionId: t.sessionId, first: t.at, last: t.at });
+      else {
+        if (t.at < seen.first) seen.first = t.at;
+        if (t.at > seen.last) seen.last = t.at;
+      }
+    }
+  }
+  if (links.size === 0) return;
+  const sorted = [...links.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+  await trx
+    .insertInto('identity_links')
+    .values(
+      sorted.map((l) => ({
+        tenant_id: tenantId,
+        kind: l.kind,
+        hash: l.hash,
+        session_id: l.sessionId,
+        first_seen: l.first,
+        last_seen: l.last,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['tenant_id', 'kind', 'hash', 'session_id']).doUpdateSet({
+        first_seen: sql`least(identity_links.first_seen, excluded.first_seen)`,
+        last_seen: sql`greatest(identity_links.last_seen, excluded.last_seen)`,
+      }),
+    )
+    .execute();
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// Builds the dashboard (web/) into web/dist with Vite. `--if-stale` skips the build when web/dist was
+// built from the same sources (a hash of web/src, index.html, the Vite config and the dependency
+// versions). Run by `npm start` (prestart), `npm test` (pretest) and the dashboard tests; never fails
+// the caller when Vite is not installed (a production install without dev dependencies): the server
+// then serves a page that says how to build the dashboard.
+import { createHash } from 'node:crypto';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const webDir = dirname(fileURLToPath(import.meta.url));
+const rootDir = dirname(webDir);
+const distDir = join(webDir, 'dist');
+const stampFile = join(distDir, '.build-hash');
+
+function files(dir) {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? files(path) : [path];
+    });
+}
+
+export function sourceHash() {
+  const hash = createHash('sha256');
+  const inputs = [...files(join(webDir, 'src')), join(webDir, 'index.html'), join(webDir, 'vite.config.ts')];
+  for (const path of inputs) {
+    hash.update(relative(webDir, path));
+    hash.update(readFileSync(path));
+  }
+  const pkg = JSON.parse(readFileSync(join(rootDir, 'package.json'), 'utf8'));
+  hash.update(JSON.stringify({ ...pkg.dependencies, ...pkg.devDependencies }));
+  return hash.digest('hex');
+}
+
+export function isFresh() {
+  return (
+    existsSync(join(distDir, 'index.html')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === sourceHash()
+  );
+}
+
+export async function buildWeb({ ifStale = false, quiet = false } = {}) {
+  if (ifStale && isFresh()) return 'fresh';
+  let vite;
+  try {
+    vite = await import('vite');
+  } catch {
+    console.error(
+      'rastro: vite is not installed; the dashboard is not built (run `npm install` then `npm run build:web`)',
+    );
+    return 'skipped';
+  }
+  const hash = sourceHash();
+  await vite.build({ configFile: join(webDir, 'vite.config.ts'), logLevel: quiet ? 'error' : 'warn' });
+  // Pre-compressed copies, served by @fastify/static to clients that accept them.
+  for (const path of files(join(distDir, 'assets'))) {
+    if (!/\.(js|css|svg|json)$/.test(path)) continue;
+    const body = readFileSync(path);
+    writeFileSync(`${path}.gz`, gzipSync(body, { level: 9 }));
+    writeFileSync(`${path}.br`, brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+  }
+  writeFileSync(stampFile, hash);
+  if (!quiet) console.error(`rastro: dashboard built into ${relative(process.cwd(), distDir) || distDir}`);
+  return 'built';
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await buildWeb({ ifStale: process.argv.includes('--if-stale'), quiet: process.argv.includes('--quiet') });
+}

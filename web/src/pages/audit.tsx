@@ -1,0 +1,156 @@
+import { useEffect, useState } from 'react';
+import { api, type LedgerEntry, type Page, type Verify } from '../api.ts';
+import { Card, ErrorNote, Json, Notice, Spinner, useLoad } from '../components/ui.tsx';
+import { ago, dateTime, fromLocalInput, toLocalInput } from '../format.ts';
+import { setQuery, useLocation } from '../router.tsx';
+
+const TYPES = [
+  'destination.created',
+  'destination.updated',
+  'destination.deleted',
+  'destination.paused',
+  'delivery.replayed',
+  'delivery.batch_delivered',
+  'delivery.batch_retryable',
+  'delivery.batch_permanent',
+  'api_key.created',
+  'api_key.revoked',
+];
+
+/** The tenant's hash-chained audit trail, filterable, with the chain's verification. */
+export function AuditPage() {
+  const { query } = useLocation();
+  const filters = {
+    type: query.get('type') ?? undefined,
+    entity: query.get('entity') ?? undefined,
+    from: query.get('from') ?? undefined,
+    to: query.get('to') ?? undefined,
+  };
+  const key = JSON.stringify(filters);
+  const verify = useLoad(() => api<Verify>('/ledger/verify'), []);
+  const first = useLoad(() => api<Page<LedgerEntry>>('/ledger', { query: { ...filters, limit: 50 } }), [key]);
+  const [more, setMore] = useState<LedgerEntry[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  useEffect(() => {
+    setMore([]);
+    setCursor(null);
+  }, [key]);
+  const next = more.length ? cursor : (first.data?.next_cursor ?? null);
+  const loadMore = async () => {
+    if (!next) return;
+    const page = await api<Page<LedgerEntry>>('/ledger', { query: { ...filters, limit: 50, cursor: next } });
+    setMore((m) => [...m, ...page.items]);
+    setCursor(page.next_cursor);
+  };
+  const update = (patch: Partial<typeof filters>) => setQuery({ ...filters, ...patch });
+  const items = [...(first.data?.items ?? []), ...more];
+
+  return (
+    <div className="page">
+      <header className="page-head">
+        <h1>Audit</h1>
+      </header>
+      {verify.data ? (
+        verify.data.ok ? (
+          <Notice tone="ok">
+            <span data-testid="ledger-verified">
+              ✓ Hash chain verified: {verify.data.entries.toLocaleString()} entries, none altered or missing.
+            </span>{' '}
+            <button className="btn btn-link" onClick={verify.reload}>
+              Verify again
+            </button>
+          </Notice>
+        ) : (
+          <Notice tone="bad">
+            ✗ The chain breaks at entry {verify.data.broken_at}: {verify.data.problem}
+          </Notice>
+        )
+      ) : (
+        <ErrorNote error={verify.error} />
+      )}
+      <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Audit filters">
+        <label>
+          <span>Type</span>
+          <input
+            name="type"
+            list="ledger-types"
+            defaultValue={filters.type ?? ''}
+            placeholder="any"
+            onBlur={(e) => update({ type: e.target.value.trim() || undefined })}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') update({ type: e.currentTarget.value.trim() || undefined });
+            }}
+          />
+          <datalist id="ledger-types">
+            {TYPES.map((t) => (
+              <option key={t} value={t} />
+            ))}
+          </datalist>
+        </label>
+        <label>
+          <span>Entity</span>
+          <input
+            name="entity"
+            defaultValue={filters.entity ?? ''}
+            placeholder="destination or destination:<id>"
+            onBlur={(e) => update({ entity: e.target.value.trim() || undefined })}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') update({ entity: e.currentTarget.value.trim() || undefined });
+            }}
+          />
+        </label>
+        <label>
+          <span>From</span>
+          <input
+            type="datetime-local"
+            value={toLocalInput(filters.from)}
+            onChange={(e) => update({ from: fromLocalInput(e.target.value) })}
+          />
+        </label>
+        <label>
+          <span>To</span>
+          <input
+            type="datetime-local"
+            value={toLocalInput(filters.to)}
+            onChange={(e) => update({ to: fromLocalInput(e.target.value) })}
+          />
+        </label>
+      </form>
+      <ErrorNote error={first.error} />
+      {!first.data && !first.error && <Spinner />}
+      {first.data && items.length === 0 && (
+        <Card>
+          <p className="muted">No entries match these filters.</p>
+        </Card>
+      )}
+      <ol className="ledger" data-testid="ledger">
+        {items.map((e) => (
+          <li key={e.seq} className="ledger-entry">
+            <div className="ledger-head">
+              <span className="ledger-seq mono">#{e.seq}</span>
+              <span className="ledger-type">{e.type}</span>
+              <span className="muted small" title={dateTime(e.at)}>
+                {ago(e.at)}
+              </span>
+            </div>
+            <div className="ledger-meta small">
+              <span>
+                {e.entity_type}
+                {e.entity_id ? <span className="mono"> {e.entity_id}</span> : null}
+              </span>
+              <span className="muted">by {e.actor}</span>
+            </div>
+            <Json value={e.data} collapsed label="Data" />
+          </li>
+        ))}
+      </ol>
+      {next && (
+        <div className="center">
+          <button className="btn" onClick={() => void loadMore()}>
+            Load older entries
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
