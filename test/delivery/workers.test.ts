@@ -110,11 +110,14 @@ describe('workers sharing one database', () => {
       20_000,
       'all killed-worker events delivered',
     );
-    const rows = await database.db
-      .selectFrom('deliveries')
-      .select(['status', 'attempts'])
-      .where('tenant_id', '=', tenant.id)
-      .execute();
+    const rows = await waitFor(async () => {
+      const r = await database.db
+        .selectFrom('deliveries')
+        .select(['status', 'attempts'])
+        .where('tenant_id', '=', tenant.id)
+        .execute();
+      return r.every((d) => d.status === 'delivered') ? r : undefined;
+    });
     expect(rows.map((r) => [r.status, r.attempts])).toEqual(Array(5).fill(['delivered', 2]));
   }, 60_000);
 });
