@@ -3,6 +3,7 @@ import { conversionTasks } from '../conversions/task.ts';
 import { deliveryTask } from '../delivery/task.ts';
 import type { AppContext } from '../http/context.ts';
 import { qualityTask } from '../quality/task.ts';
+import { retentionTask } from '../retention/task.ts';
 import type { WorkerTask } from './runner.ts';
 
 /**
@@ -12,5 +13,6 @@ import type { WorkerTask } from './runner.ts';
 export const workerTaskFactories: ((ctx: AppContext, log: FastifyBaseLogger) => WorkerTask | WorkerTask[])[] = [
   deliveryTask,
   conversionTasks,
+  retentionTask,
   qualityTask,
 ];
