@@ -18,6 +18,9 @@
  * (Meta's own default in Rastro is 1,000/s, which would be the figure measured otherwise).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql, type LogEvent } from 'kysely';
@@ -97,6 +100,32 @@ async function startEmulatorChild(): Promise<EmulatorChild> {
         child.once('exit', () => resolve());
         child.send({ type: 'stop' });
       }),
+  };
+}
+
+/** `--profile DIR`: CPU profiles of this process (Rastro's side) during (a)'s drain and (b)'s offering. */
+const PROFILE_DIR = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined;
+
+async function startProfiler(): Promise<{ stop(name: string): Promise<void> } | undefined> {
+  if (!PROFILE_DIR) return undefined;
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 500 });
+  await post('Profiler.start');
+  return {
+    async stop(name) {
+      const { profile } = (await post('Profiler.stop')) as { profile: object };
+      session.disconnect();
+      mkdirSync(PROFILE_DIR, { recursive: true });
+      const file = join(PROFILE_DIR, `${name}-${Date.now()}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      console.log(`  CPU profile: ${file}`);
+    },
   };
 }
 
@@ -270,6 +299,7 @@ async function throughput(engine: EngineChoice, emulator: EmulatorChild, serverU
     console.log(`  (a) ${engine}: preloaded ${fmt(EVENTS)} events in ${fmt(preloadSeconds, 1)} s; starting workers`);
 
     sqlTimes.clear(); // --trace-sql reports the drain only
+    const profiler = await startProfiler();
     const startedAt = Date.now();
     const worker = await startNode(database, handle, 'worker', emulator.url);
     const deadline = startedAt + DRAIN_TIMEOUT_S * 1000;
@@ -302,6 +332,7 @@ async function throughput(engine: EngineChoice, emulator: EmulatorChild, serverU
       }
     }
     await worker.stop();
+    await profiler?.stop(`dispatch-drain-${engine}`);
 
     const summary = await sql<{ n: number; first: Date; last: Date; p10: Date; p90: Date }>`
       select count(*) as n, min(delivered_at) as first, max(delivered_at) as last,
@@ -415,6 +446,7 @@ async function latency(engine: EngineChoice, emulator: EmulatorChild, serverUrl?
     console.log(
       `  (b) ${engine}: offering ${fmt(RATE)} events/s for ${SECONDS} s, ${REQUEST_BATCH} per request, to ${node.url}`,
     );
+    const profiler = await startProfiler();
     const offer = await new Promise<{ acks: number[]; statuses: Record<string, number>; seconds: number; events: number }>(
       (resolve, reject) => {
         const worker = new Worker(OFFER_WORKER, {
@@ -428,6 +460,7 @@ async function latency(engine: EngineChoice, emulator: EmulatorChild, serverUrl?
         worker.once('error', reject);
       },
     );
+    await profiler?.stop(`dispatch-offer-${engine}`);
     const accepted = (offer.statuses['202'] ?? 0) * REQUEST_BATCH;
     const deadline = Date.now() + 60_000;
     for (;;) {

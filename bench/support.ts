@@ -53,10 +53,21 @@ export async function createBenchDatabase(engine: EngineChoice, serverUrl?: stri
     dataDir,
     secretKey,
     drop: async () => {
-      const dropper = new pg.Client({ connectionString: serverUrl });
-      await dropper.connect();
-      await dropper.query(`drop database if exists ${name} with (force)`);
-      await dropper.end();
+      // `with (force)` ends connections a task may still hold; a pool that sees its idle client
+      // terminated (57P01) would crash the run without this guard.
+      const terminated = (err: Error & { code?: string }) => {
+        if (err.code !== '57P01') throw err;
+      };
+      process.on('uncaughtException', terminated);
+      try {
+        const dropper = new pg.Client({ connectionString: serverUrl });
+        await dropper.connect();
+        await dropper.query(`drop database if exists ${name} with (force)`);
+        await dropper.end();
+        await new Promise((r) => setTimeout(r, 100));
+      } finally {
+        process.off('uncaughtException', terminated);
+      }
       removeDir();
     },
   };

@@ -17,15 +17,19 @@ type Draft = Omit<GatewayConversion, 'occurredAt' | 'buyer'> & { occurredAt: str
  * click data. Without a matcher, events go out at once unenriched.
  */
 export interface ConversionMatcher {
-  /** Called when a conversion is about to emit; `final` is true once the grace period is over. */
-  match(trx: Transaction<Database>, row: ConversionRow, final: boolean): Promise<{ enrichment: Enrichment; wait: boolean }>;
-  /** How long to wait for late data when the first attempt asks to. */
-  graceMs: number;
+  /**
+   * Called when a conversion is about to emit; `final` is true once the grace period is over.
+   * `wait` asks to try again after `waitMs` (late click data may still arrive).
+   */
+  match(
+    trx: Transaction<Database>,
+    row: ConversionRow,
+    final: boolean,
+  ): Promise<{ enrichment: Enrichment; wait: boolean; waitMs?: number }>;
 }
 
 export const noMatcher: ConversionMatcher = {
   match: async () => ({ enrichment: {}, wait: false }),
-  graceMs: 0,
 };
 
 /**
@@ -212,11 +216,11 @@ export async function processEmissions(
         continue;
       }
       const final = emission.attempts > 0;
-      const { enrichment, wait } = await matcher.match(trx, row, final);
+      const { enrichment, wait, waitMs = 0 } = await matcher.match(trx, row, final);
       if (wait && !final) {
         await trx
           .updateTable('conversion_emissions')
-          .set({ attempts: emission.attempts + 1, not_before: new Date(Date.now() + matcher.graceMs) })
+          .set({ attempts: emission.attempts + 1, not_before: new Date(Date.now() + waitMs) })
           .where('tenant_id', '=', emission.tenant_id)
           .where('emission_id', '=', emission.emission_id)
           .execute();

@@ -92,7 +92,9 @@ describe('operations dashboard (browser)', () => {
       const received = emulator.received({ pixelId: PIXEL, isTest: true });
       expect(received).toHaveLength(1);
       expect(received[0]?.testEventCode).toBe(TEST_CODE);
-      await expect.poll(() => page.getByTestId('last-delivery').textContent(), { timeout: 15_000 }).toContain('page_view');
+      await expect
+        .poll(() => page.getByTestId('last-delivery').textContent(), { timeout: 15_000 })
+        .toContain('page_view');
       await browser.screenshot(page, '02-onboarding-meta-checked');
     },
     STEP_MS,
@@ -190,7 +192,9 @@ describe('operations dashboard (browser)', () => {
       };
       const id = sent.events[0]?.id as string;
       await waitFor(
-        async () => ((await api('GET', `/events/${id}`)) as { deliveries: { status: string }[] }).deliveries[0]?.status === 'dead',
+        async () =>
+          ((await api('GET', `/events/${id}`)) as { deliveries: { status: string }[] }).deliveries[0]?.status ===
+          'dead',
         20_000,
         'the delivery to die',
       );

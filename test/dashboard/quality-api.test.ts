@@ -225,7 +225,10 @@ describe('signal quality API (hourly rollup)', () => {
     expect(r.totals.received).toBe(30);
     expect(r.series.filter((p) => p.received > 0)).toHaveLength(30);
     expect(r.backfilling).toBe(0);
-    expect(r.event_names.find((e) => e.event_name === 'lead')).toMatchObject({ received: 10, emq: estimateEmq(['em', 'client_ip']) });
+    expect(r.event_names.find((e) => e.event_name === 'lead')).toMatchObject({
+      received: 10,
+      emq: estimateEmq(['em', 'client_ip']),
+    });
     const open = await db
       .selectFrom('quality_buckets')
       .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -50,6 +50,8 @@ describe('gateway webhooks end to end', () => {
     emulator = await startEmulator();
     t = await startTestRastro({ workers: true, env: { RASTRO_META_GRAPH_URL: emulator.url } });
     tenant = await t.createTenant('seller');
+    // No click data in these tests: do not hold unmatched sales back waiting for it.
+    await t.call('PUT', '/api/v1/settings/matching', tenant.keys.admin, { grace_seconds: 0 });
     await addMetaDestination(t, tenant);
     for (const g of APPROVED) {
       const res = await t.call('POST', '/api/v1/gateway-connections', tenant.keys.admin, {

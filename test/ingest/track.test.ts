@@ -245,8 +245,9 @@ describe('track API', () => {
   it('commits concurrent requests in shared transactions and answers each with its own ids', async () => {
     const metric = async () => {
       const m = await t.rastro.ctx.metrics.getSingleMetric('rastro_ingest_group_size')!.get();
-      const count = m.values.find((v) => v.metricName === 'rastro_ingest_group_size_count')?.value ?? 0;
-      const sum = m.values.find((v) => v.metricName === 'rastro_ingest_group_size_sum')?.value ?? 0;
+      const named = m.values as { metricName?: string; value: number }[];
+      const count = named.find((v) => v.metricName === 'rastro_ingest_group_size_count')?.value ?? 0;
+      const sum = named.find((v) => v.metricName === 'rastro_ingest_group_size_sum')?.value ?? 0;
       return { groups: count, requests: sum };
     };
     const before = await metric();

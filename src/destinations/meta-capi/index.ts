@@ -20,6 +20,7 @@ export const metaCapiDestination: DestinationDefinition<MetaCapiConfig> = {
     // physical_store events may be up to 62 days old; validate.ts checks that per event.
     maxEventAgeSeconds: MAX_EVENT_AGE_SECONDS,
   },
+  acceptsTestEvents: (config) => Boolean(config.test_event_code),
   map: mapMetaEvent,
   send: sendMetaBatch,
 };

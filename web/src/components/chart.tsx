@@ -37,7 +37,7 @@ function tickLabel(ts: number, space: number): string {
   const d = new Date(ts * 1000);
   const date = d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
   if (space >= 86_400 || (d.getHours() === 0 && d.getMinutes() === 0)) return date;
-  return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return d.toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
 }
 
 const withAlpha = (hex: string, alpha: number) => {
@@ -77,6 +77,7 @@ export function TimeChart({ title, times, series, format, yRange, log, height = 
           grid: { stroke: '#eef2f7' },
           ticks: { stroke: '#e2e8f0' },
           size: 32,
+          space: 80,
           values: (_u, splits, _axis, space) => splits.map((v) => tickLabel(v, space)),
         },
         {
