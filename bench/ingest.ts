@@ -167,6 +167,8 @@ interface Row {
   /** Events committed during the measured run (track rows only). */
   committed?: number;
   eventsPerRequest?: number;
+  /** Mean requests per group commit and mean time to commit a group. */
+  group?: { size: number; ms: number };
 }
 
 async function helloWorld(name: string): Promise<Row> {
@@ -180,6 +182,21 @@ async function helloWorld(name: string): Promise<Row> {
   } finally {
     await app.close();
   }
+}
+
+/** Group commit so far: groups committed, requests in them, seconds spent committing. */
+async function groupStats(rastro: Rastro): Promise<{ groups: number; requests: number; seconds: number }> {
+  const read = async (name: string, suffix: string) => {
+    const metric = rastro.ctx.metrics.getSingleMetric(name);
+    if (!metric) return 0;
+    const values = (await metric.get()).values as { metricName?: string; value: number }[];
+    return values.find((v) => v.metricName === `${name}_${suffix}`)?.value ?? 0;
+  };
+  return {
+    groups: await read('rastro_ingest_group_size', 'count'),
+    requests: await read('rastro_ingest_group_size', 'sum'),
+    seconds: await read('rastro_ingest_group_seconds', 'sum'),
+  };
 }
 
 async function countEvents(rastro: Rastro): Promise<number> {
@@ -221,9 +238,16 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
       if (WARMUP_S > 0) await load({ ...options, seconds: WARMUP_S }, auth);
       await sleep(200); // let the warm-up's last groups commit
       const before = await countEvents(rastro);
+      const groupsBefore = await groupStats(rastro);
       const result = await load(options, auth);
       await sleep(200);
       const committed = (await countEvents(rastro)) - before;
+      const groupsAfter = await groupStats(rastro);
+      const groups = groupsAfter.groups - groupsBefore.groups;
+      const group = {
+        size: groups > 0 ? (groupsAfter.requests - groupsBefore.requests) / groups : Number.NaN,
+        ms: groups > 0 ? (1000 * (groupsAfter.seconds - groupsBefore.seconds)) / groups : Number.NaN,
+      };
       if (result.non2xx > 0 || result.errors > 0) {
         console.error(`  ${name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
       }
@@ -231,7 +255,7 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
       if (committed < result.ok * eventsPerRequest) {
         console.error(`  ${name}: ${result.ok * eventsPerRequest} events acknowledged but only ${committed} committed`);
       }
-      return { name, result, committed, eventsPerRequest };
+      return { name, result, committed, eventsPerRequest, group };
     };
 
     const base = rastro.url;
@@ -301,8 +325,19 @@ async function main(): Promise<void> {
   console.log('');
   console.log(
     table(
-      ['run', 'req/s', 'durable events/s', 'p50 ms', 'p99 ms', '2xx/3xx', 'failed', 'vs hello-world'],
-      rows.map(({ name, result: r, committed }) => [
+      [
+        'run',
+        'req/s',
+        'durable events/s',
+        'p50 ms',
+        'p99 ms',
+        '2xx/3xx',
+        'failed',
+        'req/group',
+        'ms/group',
+        'vs hello-world',
+      ],
+      rows.map(({ name, result: r, committed, group }) => [
         name,
         fmt(r.rps),
         committed === undefined ? '-' : fmt(committed / DURATION_S),
@@ -310,6 +345,8 @@ async function main(): Promise<void> {
         fmt(r.p99, 2),
         fmt(r.ok),
         fmt(r.non2xx + r.errors + r.timeouts),
+        group ? fmt(group.size, 1) : '-',
+        group ? fmt(group.ms, 1) : '-',
         `${fmt((100 * r.rps) / ceiling, 1)} %`,
       ]),
     ),

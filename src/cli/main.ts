@@ -3,6 +3,7 @@ import { ConfigError } from '../config/env.ts';
 import { registerDbCommands } from './commands/db.ts';
 import { registerEmulatorCommands } from './commands/emulator.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerTenantCommands } from './commands/tenants.ts';
 
 const program = new Command()
@@ -15,6 +16,7 @@ registerServeCommand(program);
 registerDbCommands(program);
 registerTenantCommands(program);
 registerEmulatorCommands(program);
+registerSimulateCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -107,6 +107,14 @@ export function createTrackCommitter(ctx: AppContext): GroupCommitter<TrackSubmi
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
       registers: [ctx.metrics],
     });
+  const groupSeconds =
+    (ctx.metrics.getSingleMetric('rastro_ingest_group_seconds') as Histogram | undefined) ??
+    new Histogram({
+      name: 'rastro_ingest_group_seconds',
+      help: 'Time to commit one group of track requests (prepare and transaction)',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [ctx.metrics],
+    });
   const fallbacks =
     (ctx.metrics.getSingleMetric('rastro_ingest_group_fallbacks_total') as Counter | undefined) ??
     new Counter({
@@ -121,7 +129,10 @@ export function createTrackCommitter(ctx: AppContext): GroupCommitter<TrackSubmi
     maxConcurrent: ctx.engine === 'pglite' ? 1 : 4,
     weight: (s) => s.inputs.length,
     commit: (items) => commitTrackGroup(ctx, items),
-    onGroup: (size) => groups.observe(size),
+    onGroup: (size, _weight, ms) => {
+      groups.observe(size);
+      groupSeconds.observe(ms / 1000);
+    },
     onFallback: () => fallbacks.inc(),
   });
 }
