@@ -37,6 +37,14 @@ const EnvSchema = Type.Object({
     default: 2,
     description: 'Group commit window of the track API: how long a request waits for others to share its transaction',
   }),
+  RASTRO_DELIVERY_LEASE_MS: Type.Optional(
+    Type.Integer({
+      minimum: 2_000,
+      maximum: 3_600_000,
+      description:
+        "How long a worker's claimed deliveries stay leased before another worker retries them (crash recovery; default 120000). Platform requests time out at half of it",
+    }),
+  ),
 });
 
 /** Never echoed back in an error message. */
@@ -58,6 +66,7 @@ export interface Config {
   trustedProxies: string[];
   redisUrl: string | undefined;
   ingestWindowMs: number;
+  deliveryLeaseMs?: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -103,6 +112,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .filter(Boolean),
     redisUrl: e.REDIS_URL,
     ingestWindowMs: e.RASTRO_INGEST_WINDOW_MS,
+    deliveryLeaseMs: e.RASTRO_DELIVERY_LEASE_MS,
   };
 }
 

@@ -48,7 +48,14 @@ export async function processReceipts(db: Kysely<Database>, limit = 200): Promis
       .skipLocked()
       .execute();
     for (const receipt of receipts) {
-      await applyReceipt(trx, receipt.tenant_id, receipt.receipt_id, receipt.connection_id, receipt.gateway, receipt.draft as Draft);
+      await applyReceipt(
+        trx,
+        receipt.tenant_id,
+        receipt.receipt_id,
+        receipt.connection_id,
+        receipt.gateway,
+        receipt.draft as Draft,
+      );
     }
     return receipts.length;
   });
@@ -104,7 +111,13 @@ async function applyReceipt(
       updated_at: new Date(),
       history: JSON.stringify([
         ...history,
-        { at: new Date().toISOString(), status: draft.status, event_type: draft.eventType, applied: step.applied, receipt_id: receiptId },
+        {
+          at: new Date().toISOString(),
+          status: draft.status,
+          event_type: draft.eventType,
+          applied: step.applied,
+          receipt_id: receiptId,
+        },
       ]),
       ...(approvedNow ? { approved_at: occurredAt, amount: draft.amount, currency: draft.currency } : {}),
       // Later webhooks may know more about the buyer and the click; keep the richest.

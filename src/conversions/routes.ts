@@ -58,7 +58,10 @@ export const conversionRoutes: RouteModule = (ctx) => async (app) => {
         .limit(q.limit + 1)
         .execute();
       const page = rows.slice(0, q.limit);
-      return { items: page.map(view), next_cursor: rows.length > q.limit ? (page.at(-1)?.conversion_id ?? null) : null };
+      return {
+        items: page.map(view),
+        next_cursor: rows.length > q.limit ? (page.at(-1)?.conversion_id ?? null) : null,
+      };
     },
   );
 

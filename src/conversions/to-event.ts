@@ -36,13 +36,16 @@ export function conversionEvent(
   const buyer = row.buyer as HashedUser;
   const occurredMs = row.occurred_at.getTime();
   const fbc =
-    enrichment.click_ids?.fbc ?? tracking.fbc ?? (tracking.fbclid ? `fb.1.${occurredMs}.${tracking.fbclid}` : undefined);
+    enrichment.click_ids?.fbc ??
+    tracking.fbc ??
+    (tracking.fbclid ? `fb.1.${occurredMs}.${tracking.fbclid}` : undefined);
   const clientIp = enrichment.client_ip ?? tracking.client_ip;
   const userAgent = enrichment.user_agent ?? tracking.user_agent;
   const sourceUrl = enrichment.source_url ?? tracking.landing_url;
   const products = row.products as ConversionProduct[];
   const user: HashedUser = { ...buyer };
-  if (enrichment.external_id?.length) user.external_id = [...new Set([...(buyer.external_id ?? []), ...enrichment.external_id])];
+  if (enrichment.external_id?.length)
+    user.external_id = [...new Set([...(buyer.external_id ?? []), ...enrichment.external_id])];
   return {
     event_id: eventId,
     event_name: eventName,
@@ -69,7 +72,9 @@ export function conversionEvent(
       value: Number(row.amount),
       currency: row.currency,
       order_id: row.order_id,
-      contents: products.map((p) => definedOnly({ id: p.id, quantity: p.quantity, item_price: p.price, title: p.name })),
+      contents: products.map((p) =>
+        definedOnly({ id: p.id, quantity: p.quantity, item_price: p.price, title: p.name }),
+      ),
     }),
     consent: { ads: true },
     ...(enrichment.session_id ? { session_id: enrichment.session_id } : {}),

@@ -62,3 +62,16 @@ export async function releaseExpiredLeases(db: Kysely<Database>): Promise<number
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/**
+ * Returns every leased delivery to the queue. Only for a database no other process can be using:
+ * an embedded PGlite data folder at start-up, whose leases all belong to a previous, dead run.
+ */
+export async function releaseAllLeases(db: Kysely<Database>): Promise<number> {
+  const result = await db
+    .updateTable('deliveries')
+    .set({ status: 'pending', claimed_by: null, claimed_until: null, next_attempt_at: new Date(), updated_at: new Date() })
+    .where('status', '=', 'processing')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

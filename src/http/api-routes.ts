@@ -17,5 +17,14 @@ import { webhookRoutes } from '../webhooks/receive.ts';
  * Capability route modules mounted under /api/v1, listed explicitly (no auto-discovery).
  * Adding a capability's routes is one line here.
  */
-export const apiRouteModules: RouteModule[] = [destinationRoutes, eventRoutes, replayRoutes, qualityRoutes, connectionRoutes, webhookRoutes, conversionRoutes, matchingRoutes];
+export const apiRouteModules: RouteModule[] = [
+  destinationRoutes,
+  eventRoutes,
+  replayRoutes,
+  qualityRoutes,
+  connectionRoutes,
+  webhookRoutes,
+  conversionRoutes,
+  matchingRoutes,
+];
 apiRouteModules.push(trackRoutes, ingestSettingsRoutes, linkRoutes, sessionRoutes, snippetRoutes);

@@ -80,7 +80,8 @@ export async function gatherCandidates(db: Kysely<Database>, input: MatchInput):
     if (click) await addClick(click, { rule: 'click_id', weight: RULE_WEIGHTS.click_id, detail: `click ${rastroId}` });
   } else if (rastroId && SESSION_ID.test(rastroId)) {
     const session = await findSession(db, tenantId, rastroId);
-    if (session) addSession(session, { rule: 'session_id', weight: RULE_WEIGHTS.session_id, detail: `session ${rastroId}` });
+    if (session)
+      addSession(session, { rule: 'session_id', weight: RULE_WEIGHTS.session_id, detail: `session ${rastroId}` });
   }
 
   // 2. Meta's click id carried by the gateway.

@@ -31,7 +31,10 @@ export function pick(scored: Scored[], settings: MatchingSettings): Scored | und
   const tier = (s: number) => statusFor(s, settings.auto_threshold, settings.review_threshold);
   const rank = { matched: 2, review: 1, unmatched: 0 };
   return [...scored].sort(
-    (a, b) => rank[tier(b.score)] - rank[tier(a.score)] || b.candidate.at.getTime() - a.candidate.at.getTime() || b.score - a.score,
+    (a, b) =>
+      rank[tier(b.score)] - rank[tier(a.score)] ||
+      b.candidate.at.getTime() - a.candidate.at.getTime() ||
+      b.score - a.score,
   )[0];
 }
 
@@ -107,7 +110,12 @@ export function createMatcher(): ConversionMatcher {
       const wait = !final && result.status !== 'matched' && settings.grace_seconds > 0;
       await trx
         .updateTable('conversions')
-        .set({ match: JSON.stringify({ ...result, ...(wait ? { waiting_until: new Date(Date.now() + settings.grace_seconds * 1000).toISOString() } : {}) }) })
+        .set({
+          match: JSON.stringify({
+            ...result,
+            ...(wait ? { waiting_until: new Date(Date.now() + settings.grace_seconds * 1000).toISOString() } : {}),
+          }),
+        })
         .where('tenant_id', '=', row.tenant_id)
         .where('conversion_id', '=', row.conversion_id)
         .execute();

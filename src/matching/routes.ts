@@ -85,7 +85,7 @@ export const matchingRoutes: RouteModule = (ctx) => async (app) => {
           .executeTakeFirst();
         if (!row) throw notFound(`conversion ${request.params.id}`);
         const match = row.match as MatchResult | null;
-        if (!match || match.status === 'unmatched' && !match.session_id) {
+        if (!match || (match.status === 'unmatched' && !match.session_id)) {
           throw new RastroError('validation_failed', 'this conversion has no match to review');
         }
         const by = `key:${request.auth?.keyId}`;

@@ -11,7 +11,12 @@ describe('match scoring', () => {
   });
 
   it('combines independent evidence as a noisy-OR', () => {
-    expect(combine([{ rule: 'ip_ua', weight: 0.5, detail: '' }, { rule: 'phone', weight: 0.5, detail: '' }])).toBe(0.75);
+    expect(
+      combine([
+        { rule: 'ip_ua', weight: 0.5, detail: '' },
+        { rule: 'phone', weight: 0.5, detail: '' },
+      ]),
+    ).toBe(0.75);
     expect(combine([])).toBe(0);
   });
 
@@ -45,6 +50,11 @@ describe('match scoring', () => {
   });
 
   it('names the strongest rule', () => {
-    expect(decidingRule([{ rule: 'ip_ua', weight: 1, detail: '' }, { rule: 'email', weight: 1, detail: '' }])).toBe('email');
+    expect(
+      decidingRule([
+        { rule: 'ip_ua', weight: 1, detail: '' },
+        { rule: 'email', weight: 1, detail: '' },
+      ]),
+    ).toBe('email');
   });
 });

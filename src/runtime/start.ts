@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../config/env.ts';
+import { releaseAllLeases } from '../delivery/claim.ts';
 import type { DeliveryPolicy } from '../delivery/policy.ts';
 import { openDatabase, type DatabaseHandle } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrator.ts';
@@ -46,6 +47,11 @@ export async function startRastro(options: StartOptions): Promise<Rastro> {
     (await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: join(config.dataDir, 'pgdata') }));
   const applied = await migrateToLatest(database.db);
   if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
+  if (!options.database && database.engine === 'pglite') {
+    // The data folder is this process's alone: what it had leased when it last died waits for no one.
+    const released = await releaseAllLeases(database.db);
+    if (released > 0) log.warn({ deliveries: released }, 'released deliveries leased by a previous run');
+  }
 
   const closers: (() => Promise<void>)[] = [];
   const metrics = new Registry();

@@ -15,7 +15,9 @@ const Settings = Type.Object(
   {
     emit: Type.Optional(
       Type.Record(
-        Type.Union(['pending', 'approved', 'refunded', 'chargeback', 'canceled', 'abandoned'].map((s) => Type.Literal(s))),
+        Type.Union(
+          ['pending', 'approved', 'refunded', 'chargeback', 'canceled', 'abandoned'].map((s) => Type.Literal(s)),
+        ),
         Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 5 }),
       ),
     ),
@@ -54,7 +56,9 @@ export const connectionRoutes: RouteModule = (ctx) => async (app) => {
           {
             gateway: Type.String(),
             name: Type.String({ minLength: 1, maxLength: 200 }),
-            secret: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'signing secret or token' })),
+            secret: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 500, description: 'signing secret or token' }),
+            ),
             settings: Type.Optional(Settings),
           },
           { additionalProperties: false },
@@ -72,7 +76,9 @@ export const connectionRoutes: RouteModule = (ctx) => async (app) => {
     '/gateway-connections',
     { config, schema: { tags, response: { 200: Type.Object({ items: Type.Array(ConnectionView) }) } } },
     async (request) => ({
-      items: (await listConnections(ctx.db, tenantOf(request))).map((r) => connectionView(base(request), r, ctx.secrets)),
+      items: (await listConnections(ctx.db, tenantOf(request))).map((r) =>
+        connectionView(base(request), r, ctx.secrets),
+      ),
     }),
   );
 

@@ -73,7 +73,8 @@ export const webhookRoutes: RouteModule = (ctx) => async (app) => {
         }
       }
       const secret = ctx.secrets.open(connection.secret_sealed, connection.tenant_id);
-      const verdict = gateway.auth === 'url_secret' ? { ok: true as const } : gateway.verify(webhook, secret, new Date());
+      const verdict =
+        gateway.auth === 'url_secret' ? { ok: true as const } : gateway.verify(webhook, secret, new Date());
       if (!verdict.ok) throw new RastroError('invalid_signature', `${gatewayId} signature rejected: ${verdict.reason}`);
 
       const parsed = gateway.parse(webhook);
