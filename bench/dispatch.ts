@@ -32,6 +32,8 @@ import type { EmulatorStats } from '../src/emulators/meta/server.ts';
 import { acceptEvents } from '../src/events/accept.ts';
 import type { EventInput } from '../src/events/input-schema.ts';
 import { startRastro, type Rastro } from '../src/runtime/start.ts';
+import { deliveryTask } from '../src/delivery/task.ts';
+import { workerTaskFactories } from '../src/workers/tasks.ts';
 import {
   argValue,
   BENCH_PIXEL,
@@ -42,6 +44,8 @@ import {
   OPERATOR_TOKEN,
   peakRssMiB,
   percentile,
+  PostgresCpu,
+  processCpuMs,
   postgresServerUrl,
   sleep,
   table,
@@ -57,13 +61,23 @@ const SECONDS = argValue(args, '--seconds', 30);
 const REQUEST_BATCH = argValue(args, '--batch', 10);
 const DRAIN_TIMEOUT_S = argValue(args, '--drain-timeout', 600);
 const RATE_LIMIT = 100_000;
+/**
+ * `--delivery-only`: run only the delivery task in the worker nodes. By default every worker task of
+ * `rastro serve` runs (webhook receipts, conversion emissions, retention, the quality rollup, which
+ * recomputes hourly aggregates while deliveries change); this isolates the delivery path.
+ */
+const DELIVERY_ONLY = args.includes('--delivery-only');
+if (DELIVERY_ONLY) {
+  const keep = workerTaskFactories.filter((f) => f === deliveryTask);
+  workerTaskFactories.splice(0, workerTaskFactories.length, ...keep);
+}
 const engineArg = args.includes('--engine') ? args[args.indexOf('--engine') + 1] : undefined;
 
 // ---- The Meta emulator child process ------------------------------------------------------------
 
 interface EmulatorChild {
   url: string;
-  stats(): Promise<{ stats: EmulatorStats; maxRssKiB: number }>;
+  stats(): Promise<{ stats: EmulatorStats; maxRssKiB: number; cpuMs: number }>;
   stop(): Promise<void>;
 }
 
@@ -87,7 +101,7 @@ async function startEmulatorChild(): Promise<EmulatorChild> {
     url,
     stats: () =>
       new Promise((resolve) => {
-        const onMessage = (m: { type: string; stats: EmulatorStats; maxRssKiB: number }) => {
+        const onMessage = (m: { type: string; stats: EmulatorStats; maxRssKiB: number; cpuMs: number }) => {
           if (m.type !== 'stats') return;
           child.off('message', onMessage);
           resolve(m);
@@ -275,6 +289,8 @@ interface ThroughputResult {
   emulatorEvents: number;
   duplicates: number;
   statuses: Record<string, number>;
+  /** CPU milliseconds per 1,000 delivered events, by process, during the drain. */
+  cpuPer1000: { rastro: number; postgres: number; emulator: number };
   rssMiB: number;
   emulatorRssMiB: number;
 }
@@ -300,6 +316,10 @@ async function throughput(engine: EngineChoice, emulator: EmulatorChild, serverU
 
     sqlTimes.clear(); // --trace-sql reports the drain only
     const profiler = await startProfiler();
+    const pgCpu =
+      database.serverUrl && database.databaseName ? new PostgresCpu(database.serverUrl, database.databaseName) : undefined;
+    await pgCpu?.start();
+    const cpuBefore = { rastro: processCpuMs(), emulator: (await emulator.stats()).cpuMs };
     const startedAt = Date.now();
     const worker = await startNode(database, handle, 'worker', emulator.url);
     const deadline = startedAt + DRAIN_TIMEOUT_S * 1000;
@@ -331,6 +351,11 @@ async function throughput(engine: EngineChoice, emulator: EmulatorChild, serverU
         break;
       }
     }
+    const cpu = {
+      rastro: processCpuMs() - cpuBefore.rastro,
+      emulator: (await emulator.stats()).cpuMs - cpuBefore.emulator,
+      postgres: (await pgCpu?.stop()) ?? 0,
+    };
     await worker.stop();
     await profiler?.stop(`dispatch-drain-${engine}`);
 
@@ -363,6 +388,11 @@ async function throughput(engine: EngineChoice, emulator: EmulatorChild, serverU
       emulatorEvents: after.stats.eventsReceived - before.eventsReceived,
       duplicates: after.stats.duplicateEvents - before.duplicateEvents,
       statuses: await statusCounts(handle),
+      cpuPer1000: {
+        rastro: (1000 * cpu.rastro) / delivered,
+        postgres: (1000 * cpu.postgres) / delivered,
+        emulator: (1000 * cpu.emulator) / delivered,
+      },
       rssMiB: rss.stop(),
       emulatorRssMiB: after.maxRssKiB / 1024,
     };
@@ -515,7 +545,8 @@ async function main(): Promise<void> {
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
   console.log(
     `bench/dispatch: ${engines.join(', ')}; (a) ${fmt(EVENTS)} preloaded events; (b) ${fmt(RATE)} events/s offered ` +
-      `for ${SECONDS} s in requests of ${REQUEST_BATCH}; Meta emulator in a child process; Node ${process.version}`,
+      `for ${SECONDS} s in requests of ${REQUEST_BATCH}; Meta emulator in a child process; ` +
+      `${DELIVERY_ONLY ? 'delivery task only' : 'all worker tasks'}; Node ${process.version}`,
   );
   const emulator = await startEmulatorChild();
   const tp: ThroughputResult[] = [];
@@ -556,6 +587,25 @@ async function main(): Promise<void> {
           fmt(r.rssMiB),
           fmt(r.emulatorRssMiB),
         ]),
+      ),
+    );
+    console.log('\nCPU time per 1,000 delivered events during the drain (independent of what else loads the machine)');
+    console.log(
+      table(
+        ['engine', 'rastro ms', 'postgres ms', 'emulator ms', 'total ms', '2-core capacity events/s', 'without emulator'],
+        tp.map((r) => {
+          const c = r.cpuPer1000;
+          const total = c.rastro + c.postgres + c.emulator;
+          return [
+            r.engine,
+            fmt(c.rastro),
+            r.engine === 'postgres' ? fmt(c.postgres) : 'in rastro',
+            fmt(c.emulator),
+            fmt(total),
+            fmt((2000 * 1000) / total),
+            fmt((2000 * 1000) / (c.rastro + c.postgres)),
+          ];
+        }),
       ),
     );
     for (const r of tp) console.log(`  ${r.engine} final statuses: ${JSON.stringify(r.statuses)}`);

@@ -13,7 +13,15 @@ if (process.send) {
   const emulator = await startMetaEmulator({ storeEvents: false, tokens: { [BENCH_TOKEN]: ['*'] } });
   const send = (m: unknown) => process.send?.(m);
   process.on('message', (m: Message) => {
-    if (m.type === 'stats') send({ type: 'stats', stats: emulator.stats(), maxRssKiB: process.resourceUsage().maxRSS });
+    if (m.type === 'stats') {
+      const cpu = process.cpuUsage();
+      send({
+        type: 'stats',
+        stats: emulator.stats(),
+        maxRssKiB: process.resourceUsage().maxRSS,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+      });
+    }
     if (m.type === 'stop') void emulator.close().then(() => process.exit(0));
   });
   process.on('disconnect', () => void emulator.close().then(() => process.exit(0)));

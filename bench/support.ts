@@ -4,7 +4,7 @@
  * Rastro configuration, percentiles and plain-text tables.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -19,8 +19,10 @@ export type EngineChoice = 'pglite' | 'postgres';
 
 export interface BenchDatabase {
   engine: EngineChoice;
-  /** For `postgres`: the URL of the fresh database. */
+  /** For `postgres`: the URL of the fresh database, its name and the server's URL. */
   databaseUrl?: string;
+  databaseName?: string;
+  serverUrl?: string;
   /** Data folder (PGlite lives in `<dataDir>/pgdata`, as with `rastro serve`). */
   dataDir: string;
   /** One RASTRO_SECRET_KEY per database: every node on it must open the same sealed secrets. */
@@ -50,6 +52,8 @@ export async function createBenchDatabase(engine: EngineChoice, serverUrl?: stri
   return {
     engine,
     databaseUrl: url.toString(),
+    databaseName: name,
+    serverUrl,
     dataDir,
     secretKey,
     drop: async () => {
@@ -114,3 +118,67 @@ export function argValue(args: string[], name: string, fallback: number): number
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * CPU time spent by the PostgreSQL backends serving one database, read from /proc (the server runs
+ * on this machine). Wall-clock rates on a shared 2-core box swing with whatever else runs; CPU time
+ * per event does not, so the benchmarks report both. Backends are sampled while the run goes on and
+ * the largest total seen per backend is kept; a backend that exits between samples loses at most
+ * one interval. The server's own background processes (WAL writer, checkpointer) are not counted.
+ */
+export class PostgresCpu {
+  private readonly seen = new Map<number, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private client: pg.Client | undefined;
+  private readonly tickMs = 10; // USER_HZ is 100 on Linux
+
+  constructor(
+    private readonly serverUrl: string,
+    private readonly database: string,
+  ) {}
+
+  async start(intervalMs = 250): Promise<void> {
+    this.client = new pg.Client({ connectionString: this.serverUrl });
+    await this.client.connect();
+    await this.sample();
+    const base = new Map(this.seen);
+    this.baseline = base;
+    this.timer = setInterval(() => void this.sample().catch(() => undefined), intervalMs);
+  }
+
+  private baseline = new Map<number, number>();
+
+  private async sample(): Promise<void> {
+    if (!this.client) return;
+    const { rows } = await this.client.query<{ pid: number }>(
+      'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+      [this.database],
+    );
+    for (const { pid } of rows) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const ms = (Number(fields[11]) + Number(fields[12])) * this.tickMs;
+        this.seen.set(pid, Math.max(ms, this.seen.get(pid) ?? 0));
+      } catch {
+        // gone between the query and the read
+      }
+    }
+  }
+
+  /** CPU milliseconds used by the database's backends since start(). */
+  async stop(): Promise<number> {
+    clearInterval(this.timer);
+    await this.sample();
+    await this.client?.end();
+    let total = 0;
+    for (const [pid, ms] of this.seen) total += ms - (this.baseline.get(pid) ?? 0);
+    return total;
+  }
+}
+
+/** CPU milliseconds (user + system, all threads) of this process. */
+export const processCpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};

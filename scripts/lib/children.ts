@@ -137,6 +137,8 @@ export interface ReceivedSummary {
   peakPerWindow: Record<string, number>;
   /** pixel id -> [first, last] receive time (epoch ms). */
   span: Record<string, [number, number]>;
+  /** Every repeated receipt of one (pixel, event_id): when it was first received and when again. */
+  repeats: { pixel: string; eventId: string; at: [number, number] }[];
   stats: EmulatorStats;
   maxRssKiB: number;
 }

@@ -25,11 +25,17 @@ if (process.send) {
   const summary = (windowMs: number) => {
     const counts: Record<string, Record<string, number>> = {};
     const times: Record<string, number[]> = {};
+    const firstAt = new Map<string, number>();
+    const repeats: { pixel: string; eventId: string; at: number[] }[] = [];
     for (const e of emulator.received({ isTest: false })) {
       const perPixel = (counts[e.pixelId] ??= {});
       const id = e.eventId ?? '';
       perPixel[id] = (perPixel[id] ?? 0) + 1;
       (times[e.pixelId] ??= []).push(e.receivedAt);
+      const key = `${e.pixelId}:${id}`;
+      const first = firstAt.get(key);
+      if (first === undefined) firstAt.set(key, e.receivedAt);
+      else repeats.push({ pixel: e.pixelId, eventId: id, at: [first, e.receivedAt] });
     }
     const peakPerWindow: Record<string, number> = {};
     const span: Record<string, [number, number]> = {};
@@ -43,7 +49,7 @@ if (process.send) {
       peakPerWindow[pixel] = peak;
       span[pixel] = [list[0]!, list.at(-1)!];
     }
-    return { counts, peakPerWindow, span, stats: emulator.stats(), maxRssKiB: process.resourceUsage().maxRSS };
+    return { counts, peakPerWindow, span, repeats, stats: emulator.stats(), maxRssKiB: process.resourceUsage().maxRSS };
   };
 
   const handle = (m: Message): unknown => {

@@ -70,7 +70,13 @@ export async function releaseExpiredLeases(db: Kysely<Database>): Promise<number
 export async function releaseAllLeases(db: Kysely<Database>): Promise<number> {
   const result = await db
     .updateTable('deliveries')
-    .set({ status: 'pending', claimed_by: null, claimed_until: null, next_attempt_at: new Date(), updated_at: new Date() })
+    .set({
+      status: 'pending',
+      claimed_by: null,
+      claimed_until: null,
+      next_attempt_at: new Date(),
+      updated_at: new Date(),
+    })
     .where('status', '=', 'processing')
     .executeTakeFirst();
   return Number(result.numUpdatedRows);

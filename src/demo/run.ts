@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type { DeliveryPolicy } from '../delivery/policy.ts';
 import { startMetaEmulator, type MetaEmulator } from '../emulators/meta/server.ts';
 import type { Rastro } from '../runtime/start.ts';
+import { signGeneric } from '../gateways/sign.ts';
 import { seedHistory } from './history.ts';
-import { seeded, TrafficGenerator } from './traffic.ts';
+import { seeded, toGenericWebhook, TrafficGenerator, type DemoEvent } from './traffic.ts';
 
 export const DEMO_PIXEL = '1234567890123';
 const DEMO_TOKEN = 'EAAdemoRastroAccessToken0001';
@@ -29,6 +30,8 @@ export interface DemoInfo {
 interface Saved {
   tenant_id: string;
   admin_key: string;
+  /** A generic gateway connection, when this server receives gateway webhooks. */
+  webhook?: { url: string; secret: string };
 }
 
 /** Retries fast and gives up after three attempts, so dead letters and replays show within a minute. */
@@ -119,13 +122,33 @@ export class Demo {
         );
       }
       saved = { tenant_id: tenant.id, admin_key: tenant.keys.admin };
+      // Half of the purchases arrive as signed gateway webhooks, where this server has them.
+      const secret = `whsec_demo_${tenant.id.replace(/-/g, '')}`;
+      const connection = await call<{ webhook_url: string }>('POST', '/gateway-connections', tenant.keys.admin, {
+        gateway: 'generic',
+        name: 'Checkout (generic webhooks)',
+        secret,
+      }).catch(() => undefined);
+      if (connection) saved.webhook = { url: connection.webhook_url, secret };
+      // Sales wait a little for late click data before they are sent (the matching grace period).
+      await call('PUT', '/settings/matching', tenant.keys.admin, { grace_seconds: 5 }).catch(() => undefined);
       mkdirSync(rastro.ctx.config.dataDir, { recursive: true });
       writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
     }
 
     const key = saved.admin_key;
+    const webhook = saved.webhook;
     const generator = new TrafficGenerator(seeded(this.options.seed + 1));
     const random = seeded(this.options.seed + 2);
+    const sendWebhook = async (purchase: DemoEvent) => {
+      if (!webhook) return;
+      const signed = signGeneric(toGenericWebhook(purchase, random), webhook.secret);
+      const headers = Object.fromEntries(
+        Object.entries(signed.headers).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      );
+      const res = await fetch(webhook.url, { method: 'POST', headers, body: signed.rawBody });
+      if (!res.ok) throw new Error(`demo: webhook answered ${res.status}: ${await res.text()}`);
+    };
     this.loop = (async () => {
       let nextFault = Date.now() + 20_000;
       while (!this.stopped) {
@@ -139,7 +162,11 @@ export class Demo {
             );
             nextFault = Date.now() + 45_000 + random() * 60_000;
           }
-          await call('POST', '/events', key, { events: generator.batch() });
+          const events = generator.batch();
+          const viaGateway = events.filter((e) => e.event_name === 'purchase' && e.currency && random() < 0.5);
+          const direct = events.filter((e) => !viaGateway.includes(e));
+          if (direct.length > 0) await call('POST', '/events', key, { events: direct });
+          for (const purchase of viaGateway) await sendWebhook(purchase);
         } catch (error) {
           if (!this.stopped) rastro.app.log.warn({ err: error }, 'demo traffic request failed');
         }

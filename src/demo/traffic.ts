@@ -202,3 +202,43 @@ export class TrafficGenerator {
     return events;
   }
 }
+
+/**
+ * The same purchase as a gateway would report it, in Rastro's generic webhook format
+ * (src/gateways/generic/README.md): buyer in clear, tracking data the checkout kept.
+ */
+export function toGenericWebhook(event: DemoEvent, random: Random): Record<string, unknown> {
+  const user = (event.user ?? {}) as Record<string, string>;
+  const contents = (event.contents ?? []) as { id: string; quantity: number; item_price: number }[];
+  return {
+    event_type: 'order.paid',
+    notification_id: `ntf-${String(event.order_id)}`,
+    order_id: event.order_id,
+    status: 'approved',
+    amount: event.value,
+    currency: event.currency,
+    occurred_at: new Date().toISOString(),
+    payment_method: random() < 0.5 ? 'pix' : 'card',
+    buyer: {
+      email: user.email,
+      phone: user.phone,
+      first_name: user.first_name,
+      last_name: user.last_name,
+      city: user.city,
+      state: user.state,
+      zip: user.zip,
+      country: user.country,
+    },
+    products: contents.map((c) => ({ id: c.id, name: c.id, quantity: c.quantity, price: c.item_price })),
+    tracking: {
+      fbp: event.fbp,
+      ...(event.fbc ? { fbc: event.fbc } : {}),
+      client_ip: event.ip,
+      user_agent: event.user_agent,
+      landing_url: event.url,
+      ...(event.utm_campaign
+        ? { utm_source: event.utm_source, utm_medium: event.utm_medium, utm_campaign: event.utm_campaign }
+        : {}),
+    },
+  };
+}

@@ -106,6 +106,19 @@ export async function getEventDetail(db: Kysely<Database>, tenantId: string, idO
     .where('d.tenant_id', '=', tenantId)
     .where('d.event_ref', '=', event.id)
     .execute();
+  // Each attempt names the batch request it was part of; the platform's answer is kept there once.
+  const batchIds = [
+    ...new Set(deliveries.flatMap((d) => d.attempt_log.map((a) => a.batch_id).filter((b): b is string => Boolean(b)))),
+  ];
+  const batches = batchIds.length
+    ? await db
+        .selectFrom('delivery_batches')
+        .select(['batch_id', 'size', 'platform_code', 'response'])
+        .where('tenant_id', '=', tenantId)
+        .where('batch_id', 'in', batchIds)
+        .execute()
+    : [];
+  const batchById = new Map(batches.map((b) => [b.batch_id, b]));
   return {
     id: event.id,
     event_id: event.event_id,
@@ -129,7 +142,12 @@ export async function getEventDetail(db: Kysely<Database>, tenantId: string, idO
       latency_ms: d.delivered_at ? d.delivered_at.getTime() - d.committed_at.getTime() : null,
       last_error: d.last_error,
       sent_payload: d.payload,
-      attempts_log: d.attempt_log,
+      attempts_log: d.attempt_log.map((a) => {
+        const batch = a.batch_id ? batchById.get(a.batch_id) : undefined;
+        return batch
+          ? { ...a, batch_size: batch.size, platform_code: batch.platform_code, platform_response: batch.response }
+          : a;
+      }),
     })),
   };
 }

@@ -81,7 +81,9 @@ export const trackRoutes: RouteModule = (ctx) => async (app) => {
 
   // PostgreSQL text and jsonb cannot hold NUL: refuse it here rather than fail the group's transaction.
   const refuseNul = (request: FastifyRequest): void => {
-    if (request.rawBody?.includes('\\u0000')) {
+    const raw = request.rawBody;
+    // An escape for NUL, not the text "\\u0000" behind an escaped backslash.
+    if (raw?.includes('\\u0000') && /(?:^|[^\\])(?:\\\\)*\\u0000/.test(raw.toString('latin1'))) {
       throw new RastroError('validation_failed', 'body: strings must not contain NUL (\\u0000)', [
         { field: 'body', problem: 'strings must not contain NUL (\\u0000)' },
       ]);

@@ -135,6 +135,12 @@ describe('operations dashboard (browser)', () => {
         expect(await page.locator('#step-gateways').count()).toBe(0);
         return;
       }
+      // Matching may wait for late click data before sending an unmatched sale; not in this test.
+      await fetch(`${server.url}/api/v1/settings/matching`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ grace_seconds: 0 }),
+      });
       const secret = 'whsec_playwright_generic_0123456789';
       await gateways.locator('select').selectOption('generic');
       await gateways.locator('input[type=password]').fill(secret);
@@ -179,6 +185,13 @@ describe('operations dashboard (browser)', () => {
       await row.waitFor({ timeout: 20_000 });
       await expect.poll(() => row.textContent(), { timeout: 20_000 }).toContain('delivered');
       await browser.screenshot(page, '06-events-webhook-purchase', false);
+      await row.getByRole('link', { name: 'purchase' }).click();
+      await page.getByTestId('attempts-table').waitFor();
+      await expect.poll(() => page.getByTestId('match-info').textContent()).toContain('PW-WEBHOOK-1');
+      await browser.screenshot(page, '06b-webhook-purchase-detail');
+      // Sales can be filtered by how they matched a click.
+      await page.goto(`${server.url}/events?match=unmatched`);
+      await page.locator('[data-testid=sales-table] tr', { hasText: 'PW-WEBHOOK-1' }).waitFor();
     },
     STEP_MS,
   );

@@ -74,6 +74,7 @@ describe('delivery to Meta CAPI (emulator)', () => {
     expect(d.deliveries[0]?.sent_payload).toMatchObject({ event_name: 'Purchase', event_id: 'order-1001' });
     expect(d.deliveries[0]?.attempts_log[0]).toMatchObject({ outcome: 'delivered', http_status: 200 });
     expect(d.deliveries[0]?.attempts_log[0]?.trace_id).toBeTruthy();
+    expect(d.deliveries[0]?.attempts_log[0]).toMatchObject({ platform_response: { events_received: 1 } });
     // Never in clear at rest.
     const rows = await t.rastro.ctx.db.selectFrom('events').select('payload').execute();
     expect(JSON.stringify(rows)).not.toMatch(/maria|98765/i);

@@ -197,6 +197,8 @@ describe('track API', () => {
     expect(fields(ms.json())).toContain('body.events.0.event_time');
     const nul = await track('/api/v1/track/lead', { url: 'https://x.example/\u0000' });
     expect(nul.statusCode).toBe(400);
+    const text = await track('/api/v1/track/lead', { custom: { note: 'the text \\u0000 is fine' } });
+    expect(text.statusCode).toBe(202);
     expect(await eventRow('never')).toBeUndefined();
   });
 
@@ -260,6 +262,27 @@ describe('track API', () => {
     expect(after.requests - before.requests).toBe(60);
     expect(after.groups - before.groups).toBeLessThan(30);
     for (let i = 0; i < 60; i++) expect(await eventRow(`conc-${i}`)).toBeDefined();
+  });
+
+  it('keeps tenants apart inside a shared group', async () => {
+    const other = await t.createTenant('other');
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        track('/api/v1/track/lead', { event_id: `mixed-${i}` }, i % 2 ? other.keys.ingest : tenant.keys.ingest),
+      ),
+    );
+    expect(responses.every((r) => r.statusCode === 202)).toBe(true);
+    const rows = await db()
+      .selectFrom('events')
+      .select(['id', 'tenant_id', 'event_id'])
+      .where('event_id', 'like', 'mixed-%')
+      .execute();
+    expect(rows).toHaveLength(20);
+    for (const [i, r] of responses.entries()) {
+      const row = rows.find((x) => x.id === r.json().id)!;
+      expect(row.event_id).toBe(`mixed-${i}`);
+      expect(row.tenant_id).toBe(i % 2 ? other.id : tenant.id);
+    }
   });
 
   it('answers each request of a failed group on its own: good ones commit, the bad one fails', async () => {

@@ -28,6 +28,11 @@ const STATUS_TONE: Record<string, string> = {
   permanent: 'bad',
   auth_broken: 'bad',
   invalid: 'bad',
+  matched: 'ok',
+  review: 'warn',
+  unmatched: 'muted',
+  refunded: 'warn',
+  chargeback: 'bad',
 };
 
 export const StatusBadge = ({ status, title }: { status: string; title?: string }) => (

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { emqBand, estimateEmq, identifiersOf, type IdentifiedEvent } from '../../../src/quality/emq.ts';
-import { api, type DeliveryDetail, type EventDetail } from '../api.ts';
+import { api, optional, type DeliveryDetail, type EventDetail, type Page } from '../api.ts';
 import { Badge, Card, ErrorNote, Json, Notice, Spinner, StatusBadge, useLoad } from '../components/ui.tsx';
 import { ago, dateTime, ms } from '../format.ts';
 import { Link } from '../router.tsx';
@@ -37,6 +37,15 @@ export function EventDetailPage({ id }: { id: string }) {
     [id],
     polling ? 2000 : undefined,
   );
+  const conversion = useLoad(async () => {
+    const d = detail.data;
+    const orderId = (d?.received.custom_data as { order_id?: string } | undefined)?.order_id;
+    if (!d?.source.startsWith('webhook:') || !orderId) return null;
+    const page = await optional<Page<Conversion>>('/conversions', {
+      query: { order_id: orderId, gateway: d.source.slice('webhook:'.length), limit: 1 },
+    });
+    return page?.items[0] ?? null;
+  }, [detail.data?.id]);
   const [replayNote, setReplayNote] = useState<string | null>(null);
   const [replayError, setReplayError] = useState<unknown>(null);
 
@@ -70,7 +79,7 @@ export function EventDetailPage({ id }: { id: string }) {
   if (!d) return <Spinner />;
   const ids = identifiersOf(d.received as IdentifiedEvent);
   const emq = estimateEmq(ids);
-  const match = d.match ?? (d.received.match as Record<string, unknown> | undefined) ?? null;
+  const match = d.match ?? (d.received.match as Record<string, unknown> | undefined) ?? conversion.data?.match ?? null;
 
   return (
     <div className="page">
@@ -126,7 +135,7 @@ export function EventDetailPage({ id }: { id: string }) {
             ))}
           </div>
           {match ? (
-            <MatchInfo match={match} />
+            <MatchInfo match={match} conversion={conversion.data ?? null} />
           ) : (
             <p className="muted small">
               No click was matched to this event: it carries only its own identifiers. Conversions from payment gateways
@@ -149,16 +158,43 @@ export function EventDetailPage({ id }: { id: string }) {
   );
 }
 
-function MatchInfo({ match }: { match: Record<string, unknown> }) {
+interface Conversion {
+  id: string;
+  gateway: string;
+  order_id: string;
+  status: string;
+  amount: number;
+  currency: string;
+  match: Record<string, unknown>;
+}
+
+interface Evidence {
+  rule: string;
+  weight: number;
+  detail: string;
+}
+
+function MatchInfo({ match, conversion }: { match: Record<string, unknown>; conversion: Conversion | null }) {
   const { rule, score, status, evidence, ...rest } = match as {
     rule?: string;
     score?: number;
     status?: string;
     evidence?: unknown;
   } & Record<string, unknown>;
+  const list = Array.isArray(evidence) ? (evidence as Evidence[]) : null;
   return (
     <div className="match" data-testid="match-info">
       <dl className="facts">
+        {conversion && (
+          <>
+            <dt>Sale</dt>
+            <dd>
+              {conversion.gateway} order <span className="mono">{conversion.order_id}</span> ·{' '}
+              {conversion.amount.toLocaleString(undefined, { style: 'currency', currency: conversion.currency })} ·{' '}
+              <StatusBadge status={conversion.status} />
+            </dd>
+          </>
+        )}
         {status !== undefined && (
           <>
             <dt>Status</dt>
@@ -167,20 +203,30 @@ function MatchInfo({ match }: { match: Record<string, unknown> }) {
             </dd>
           </>
         )}
-        {rule !== undefined && (
+        {rule != null && (
           <>
             <dt>Rule</dt>
             <dd>{String(rule)}</dd>
           </>
         )}
-        {score !== undefined && (
+        {score != null && (
           <>
             <dt>Score</dt>
             <dd>{Number(score).toFixed(2)}</dd>
           </>
         )}
       </dl>
-      {evidence !== undefined && <Json value={evidence} label="Evidence" collapsed />}
+      {list && list.length > 0 && (
+        <ul className="evidence">
+          {list.map((e, i) => (
+            <li key={`${e.rule}-${i}`}>
+              <span className="mono">{e.rule}</span> <span className="muted">+{Number(e.weight).toFixed(2)}</span>{' '}
+              {e.detail}
+            </li>
+          ))}
+        </ul>
+      )}
+      {evidence !== undefined && !list && <Json value={evidence} label="Evidence" collapsed />}
       {Object.keys(rest).length > 0 && <Json value={rest} label="Details" collapsed />}
     </div>
   );

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
-import { api, type Destination, type EventItem, type Page } from '../api.ts';
+import { api, optional, type Destination, type EventItem, type Page } from '../api.ts';
 import { Badge, Card, ErrorNote, Notice, Spinner, StatusBadge, useLoad } from '../components/ui.tsx';
 import { ago, dateTime, fromLocalInput, toLocalInput } from '../format.ts';
 import { Link, navigate, setQuery, useLocation } from '../router.tsx';
+import { MATCH_STATUSES, SalesByMatch } from './sales.tsx';
 
 const STATUSES = ['pending', 'processing', 'delivered', 'failed', 'dead', 'deduplicated', 'skipped'];
 const LIVE_MS = 3000;
@@ -17,6 +18,7 @@ export function EventsPage() {
     from: query.get('from') ?? undefined,
     to: query.get('to') ?? undefined,
   };
+  const matchStatus = query.get('match') ?? undefined;
   const key = JSON.stringify(filters);
   const dead = filters.status === 'dead';
   const [live, setLive] = useState(true);
@@ -25,6 +27,8 @@ export function EventsPage() {
   const [loadingMore, setLoadingMore] = useState(false);
 
   const destinations = useLoad(() => api<{ items: Destination[] }>('/destinations'), []);
+  // Gateway sales carry a match status; the filter shows when this server has the conversions API.
+  const hasSales = useLoad(() => optional<Page<unknown>>('/conversions', { query: { limit: 1 } }), []);
   const first = useLoad(
     () => api<Page<EventItem>>('/events', { query: { ...filters, limit: 50 } }),
     [key],
@@ -48,7 +52,8 @@ export function EventsPage() {
     }
   };
 
-  const update = (patch: Partial<typeof filters>) => setQuery({ ...filters, ...patch });
+  const update = (patch: Partial<typeof filters> & { match?: string }) =>
+    setQuery({ ...filters, match: matchStatus, ...patch });
   const names = new Map((destinations.data?.items ?? []).map((d) => [d.id, d.name]));
   const items = [...(first.data?.items ?? []), ...more];
 
@@ -102,6 +107,17 @@ export function EventsPage() {
             ))}
           </select>
         </label>
+        {hasSales.data && (
+          <label>
+            <span>Match (sales)</span>
+            <select name="match" value={matchStatus ?? ''} onChange={(e) => update({ match: e.target.value })}>
+              <option value="">Any</option>
+              {MATCH_STATUSES.map((s) => (
+                <option key={s}>{s}</option>
+              ))}
+            </select>
+          </label>
+        )}
         <label>
           <span>From</span>
           <input
@@ -120,82 +136,89 @@ export function EventsPage() {
             onChange={(e) => update({ to: fromLocalInput(e.target.value) })}
           />
         </label>
-        {Object.values(filters).some(Boolean) && (
+        {(Object.values(filters).some(Boolean) || matchStatus) && (
           <button type="button" className="btn btn-link" onClick={() => setQuery({})}>
             Clear
           </button>
         )}
       </form>
-      {dead && <ReplayDead filters={filters} onDone={first.reload} count={items.length} more={Boolean(nextCursor)} />}
-      <ErrorNote error={first.error} />
-      {!first.data && !first.error && <Spinner />}
-      {first.data && items.length === 0 && (
-        <Card>
-          <p className="muted">
-            {dead ? 'No dead deliveries match these filters. ' : 'No events match these filters yet. '}
-            {!dead && (
-              <>
-                Send one from <Link href="/onboarding">Setup</Link> or with <code>POST /api/v1/events</code>.
-              </>
-            )}
-          </p>
-        </Card>
+      {matchStatus && <SalesByMatch matchStatus={matchStatus} />}
+      {!matchStatus && dead && (
+        <ReplayDead filters={filters} onDone={first.reload} count={items.length} more={Boolean(nextCursor)} />
       )}
-      {items.length > 0 && (
-        <div className="table-wrap">
-          <table className="table events-table" data-testid="events-table">
-            <thead>
-              <tr>
-                <th>Received</th>
-                <th>Event</th>
-                <th>Event id</th>
-                <th>Source</th>
-                <th>Deliveries</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((e) => (
-                <tr key={e.id} className="clickable" onClick={() => navigate(`/events/${e.id}`)}>
-                  <td data-label="Received" title={dateTime(e.received_at)}>
-                    {ago(e.received_at)}
-                  </td>
-                  <td data-label="Event">
-                    <Link href={`/events/${e.id}`} className="event-name" onClick={(ev) => ev.stopPropagation()}>
-                      {e.event_name}
-                    </Link>
-                    {e.is_test && <Badge tone="info">test</Badge>}
-                    {!e.consent_ads && <Badge tone="muted">no consent</Badge>}
-                  </td>
-                  <td data-label="Event id" className="mono ellipsis" title={e.event_id}>
-                    {e.event_id}
-                  </td>
-                  <td data-label="Source">{e.source}</td>
-                  <td data-label="Deliveries">
-                    <span className="badges">
-                      {e.deliveries.length === 0 && <span className="muted">none</span>}
-                      {e.deliveries.map((d) => (
-                        <StatusBadge
-                          key={d.destination_id}
-                          status={d.status}
-                          title={`${names.get(d.destination_id) ?? d.destination_id}: ${d.status}${
-                            d.last_error ? ` — ${d.last_error}` : ''
-                          }`}
-                        />
-                      ))}
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {nextCursor && (
-        <div className="center">
-          <button className="btn" onClick={() => void loadMore()} disabled={loadingMore}>
-            {loadingMore ? 'Loading…' : 'Load older events'}
-          </button>
-        </div>
+      {!matchStatus && (
+        <>
+          <ErrorNote error={first.error} />
+          {!first.data && !first.error && <Spinner />}
+          {first.data && items.length === 0 && (
+            <Card>
+              <p className="muted">
+                {dead ? 'No dead deliveries match these filters. ' : 'No events match these filters yet. '}
+                {!dead && (
+                  <>
+                    Send one from <Link href="/onboarding">Setup</Link> or with <code>POST /api/v1/events</code>.
+                  </>
+                )}
+              </p>
+            </Card>
+          )}
+          {items.length > 0 && (
+            <div className="table-wrap">
+              <table className="table events-table" data-testid="events-table">
+                <thead>
+                  <tr>
+                    <th>Received</th>
+                    <th>Event</th>
+                    <th>Event id</th>
+                    <th>Source</th>
+                    <th>Deliveries</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((e) => (
+                    <tr key={e.id} className="clickable" onClick={() => navigate(`/events/${e.id}`)}>
+                      <td data-label="Received" title={dateTime(e.received_at)}>
+                        {ago(e.received_at)}
+                      </td>
+                      <td data-label="Event">
+                        <Link href={`/events/${e.id}`} className="event-name" onClick={(ev) => ev.stopPropagation()}>
+                          {e.event_name}
+                        </Link>
+                        {e.is_test && <Badge tone="info">test</Badge>}
+                        {!e.consent_ads && <Badge tone="muted">no consent</Badge>}
+                      </td>
+                      <td data-label="Event id" className="mono ellipsis" title={e.event_id}>
+                        {e.event_id}
+                      </td>
+                      <td data-label="Source">{e.source}</td>
+                      <td data-label="Deliveries">
+                        <span className="badges">
+                          {e.deliveries.length === 0 && <span className="muted">none</span>}
+                          {e.deliveries.map((d) => (
+                            <StatusBadge
+                              key={d.destination_id}
+                              status={d.status}
+                              title={`${names.get(d.destination_id) ?? d.destination_id}: ${d.status}${
+                                d.last_error ? ` — ${d.last_error}` : ''
+                              }`}
+                            />
+                          ))}
+                        </span>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {nextCursor && (
+            <div className="center">
+              <button className="btn" onClick={() => void loadMore()} disabled={loadingMore}>
+                {loadingMore ? 'Loading…' : 'Load older events'}
+              </button>
+            </div>
+          )}
+        </>
       )}
     </div>
   );
