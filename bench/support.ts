@@ -127,7 +127,9 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * one interval. The server's own background processes (WAL writer, checkpointer) are not counted.
  */
 export class PostgresCpu {
-  private readonly seen = new Map<number, number>();
+  /** Largest cumulative CPU ms seen per backend, and whether it was a client backend. */
+  private readonly seen = new Map<number, { ms: number; client: boolean }>();
+  private baseline = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private client: pg.Client | undefined;
   private readonly tickMs = 10; // USER_HZ is 100 on Linux
@@ -141,38 +143,36 @@ export class PostgresCpu {
     this.client = new pg.Client({ connectionString: this.serverUrl });
     await this.client.connect();
     await this.sample();
-    const base = new Map(this.seen);
-    this.baseline = base;
+    this.baseline = new Map([...this.seen].map(([pid, s]) => [pid, s.ms]));
     this.timer = setInterval(() => void this.sample().catch(() => undefined), intervalMs);
   }
 
-  private baseline = new Map<number, number>();
-
   private async sample(): Promise<void> {
     if (!this.client) return;
-    const { rows } = await this.client.query<{ pid: number }>(
-      'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+    const { rows } = await this.client.query<{ pid: number; backend_type: string }>(
+      'select pid, backend_type from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
       [this.database],
     );
-    for (const { pid } of rows) {
+    for (const { pid, backend_type } of rows) {
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
         const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         const ms = (Number(fields[11]) + Number(fields[12])) * this.tickMs;
-        this.seen.set(pid, Math.max(ms, this.seen.get(pid) ?? 0));
+        const client = backend_type === 'client backend';
+        this.seen.set(pid, { ms: Math.max(ms, this.seen.get(pid)?.ms ?? 0), client });
       } catch {
         // gone between the query and the read
       }
     }
   }
 
-  /** CPU milliseconds used by the database's backends since start(). */
-  async stop(): Promise<number> {
+  /** CPU milliseconds used since start() by the database's client backends and by autovacuum/other workers. */
+  async stop(): Promise<{ clients: number; background: number }> {
     clearInterval(this.timer);
     await this.sample();
     await this.client?.end();
-    let total = 0;
-    for (const [pid, ms] of this.seen) total += ms - (this.baseline.get(pid) ?? 0);
+    const total = { clients: 0, background: 0 };
+    for (const [pid, s] of this.seen) total[s.client ? 'clients' : 'background'] += s.ms - (this.baseline.get(pid) ?? 0);
     return total;
   }
 }

@@ -63,7 +63,7 @@ export interface CrashReport {
   expected: number;
   lost: string[];
   duplicates: { pixel: string; eventId: string; times: number; kind: string }[];
-  /** Repeated receipts with a kill between the first and the repeat. */
+  /** Repeated receipts with a kill between the first and the repeat (any other repeat fails the run). */
   duplicatesAcrossKill: number;
   halfStored: string[];
   unexpected: string[];
@@ -182,6 +182,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
     const report = check(options, traffic, summary.counts, stored, tenant);
     // A re-send is explained by a crash when a kill fell between the two receipts of the event.
     report.duplicatesAcrossKill = summary.repeats.filter((r) => killTimes.some((k) => r.at[0] <= k && k <= r.at[1])).length;
+    report.ok &&= report.duplicatesAcrossKill === summary.repeats.length;
     report.seconds = { traffic: trafficSeconds, drain: drainSeconds, total: (now() - startedAt) / 1000 };
     report.kills = killsDone;
     report.restarts = processes.reduce((a, p) => a + p.starts, 0) - processes.length;
@@ -405,7 +406,7 @@ export function formatReport(r: CrashReport): string {
     `  unexpected      ${r.unexpected.length}`,
     `  retries         ${r.dedupedRetries} events stored again by a client retry (marked deduplicated, not re-sent); ${r.unansweredButStored} unanswered requests were stored anyway`,
     `  deliveries      ${JSON.stringify(r.deliveryStatuses)}`,
-    `  result          ${r.ok ? 'PASS' : 'FAIL'}: no acknowledged event lost, nothing half-stored${r.duplicates.length ? '' : ', no duplicate'}`,
+    `  result          ${r.ok ? 'PASS' : 'FAIL'}: no acknowledged event lost, nothing half-stored, ${r.duplicates.length ? 'every re-send straddles a kill' : 'no duplicate'}`,
   ];
   return lines.join('\n');
 }

@@ -7,6 +7,7 @@ import { newId, randomToken } from '../core/ids.ts';
 import type { Database } from '../db/schema.ts';
 import { activeDestinations, pauseDestination, type ResolvedDestination } from '../destinations/store.ts';
 import type { SendContext, SendResult } from '../destinations/types.ts';
+import { estimateEmq, identifiersOf } from '../quality/emq.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { claimDue, releaseExpiredLeases, type ClaimedDelivery } from './claim.ts';
 import { retryDelayMs, type DeliveryPolicy } from './policy.ts';
@@ -219,7 +220,12 @@ export class Dispatcher {
   }
 
   private transitionFor(destination: ResolvedDestination, m: Mapped, result: SendResult): Transition {
-    const base = { tenantId: m.claim.tenant_id, deliveryId: m.claim.delivery_id, payload: m.payload };
+    const base = {
+      tenantId: m.claim.tenant_id,
+      deliveryId: m.claim.delivery_id,
+      payload: m.payload,
+      matchQuality: estimateEmq(identifiersOf(m.claim.payload as unknown as IdentifiedEvent)),
+    };
     const policy = this.deps.policy;
     switch (result.outcome) {
       case 'delivered':

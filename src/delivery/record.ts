@@ -16,6 +16,8 @@ export interface Transition {
   uncount?: boolean;
   error?: string | null;
   payload?: Record<string, unknown>;
+  /** Match-quality estimate of the event sent (0–10). */
+  matchQuality?: number;
 }
 
 export interface BatchRecord {
@@ -64,6 +66,7 @@ export async function recordOutcome(
     uncount: t.uncount === true,
     error: t.error ?? null,
     payload: t.payload ?? null,
+    match_quality: t.matchQuality ?? null,
   }));
   const batchRow = batch
     ? sql`, batch as (
@@ -80,7 +83,7 @@ export async function recordOutcome(
     await sql`
       with v as (
         select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(tenant_id uuid, delivery_id uuid,
-          status text, next_attempt_at timestamptz, uncount boolean, error text, payload jsonb)
+          status text, next_attempt_at timestamptz, uncount boolean, error text, payload jsonb, match_quality numeric)
       )${batchRow}
       update deliveries d set
         status = v.status,
@@ -92,7 +95,8 @@ export async function recordOutcome(
         last_error = v.error,
         attempts = case when v.uncount then greatest(d.attempts - 1, 0) else d.attempts end,
         attempt_log = d.attempt_log || jsonb_build_array(${JSON.stringify(attempt)}::jsonb || jsonb_build_object('status', v.status)),
-        payload = coalesce(v.payload, d.payload)
+        payload = coalesce(v.payload, d.payload),
+        match_quality = coalesce(v.match_quality, d.match_quality)
       from v
       where d.tenant_id = v.tenant_id and d.delivery_id = v.delivery_id
         and d.status = 'processing' and d.claimed_by = ${workerId}`.execute(trx);

@@ -146,7 +146,7 @@ export class Demo {
       const headers = Object.fromEntries(
         Object.entries(signed.headers).filter((e): e is [string, string] => typeof e[1] === 'string'),
       );
-      const res = await fetch(webhook.url, { method: 'POST', headers, body: signed.rawBody });
+      const res = await fetch(webhook.url, { method: 'POST', headers, body: new Uint8Array(signed.rawBody) });
       if (!res.ok) throw new Error(`demo: webhook answered ${res.status}: ${await res.text()}`);
     };
     this.loop = (async () => {

@@ -102,6 +102,7 @@ export async function getEventDetail(db: Kysely<Database>, tenantId: string, idO
       'd.last_error',
       'd.payload',
       'd.attempt_log',
+      'd.match_quality',
     ])
     .where('d.tenant_id', '=', tenantId)
     .where('d.event_ref', '=', event.id)
@@ -142,6 +143,7 @@ export async function getEventDetail(db: Kysely<Database>, tenantId: string, idO
       latency_ms: d.delivered_at ? d.delivered_at.getTime() - d.committed_at.getTime() : null,
       last_error: d.last_error,
       sent_payload: d.payload,
+      match_quality: d.match_quality === null ? null : Number(d.match_quality),
       attempts_log: d.attempt_log.map((a) => {
         const batch = a.batch_id ? batchById.get(a.batch_id) : undefined;
         return batch

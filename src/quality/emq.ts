@@ -90,7 +90,8 @@ const toMask = (input: IdentifierInput): number => (typeof input === 'number' ? 
 
 /** The canonical-event fields the estimator reads (`events.payload`). */
 export interface IdentifiedEvent {
-  user?: Partial<Record<string, unknown>>;
+  /** Hashed user fields by Meta's short names (a `HashedUser`). */
+  user?: { [K in Identifier]?: unknown };
   click_ids?: { fbc?: unknown; fbp?: unknown };
   client_ip?: unknown;
   user_agent?: unknown;
@@ -101,7 +102,7 @@ const present = (value: unknown): boolean =>
 
 /** The keys a canonical event carries (hashed user fields, click ids, IP, user agent). */
 export function identifiersOf(event: IdentifiedEvent): Identifier[] {
-  const user = event.user ?? {};
+  const user: Record<string, unknown> = event.user ?? {};
   return IDENTIFIERS.filter((id) => {
     if (id === 'fbc' || id === 'fbp') return present(event.click_ids?.[id]);
     if (id === 'client_ip') return present(event.client_ip);

@@ -14,6 +14,7 @@ interface Detail {
     attempts: number;
     last_error: string | null;
     sent_payload: Record<string, unknown> | null;
+    match_quality: number | null;
     attempts_log: { outcome: string; http_status: number | null; trace_id?: string }[];
   }[];
 }
@@ -75,6 +76,8 @@ describe('delivery to Meta CAPI (emulator)', () => {
     expect(d.deliveries[0]?.attempts_log[0]).toMatchObject({ outcome: 'delivered', http_status: 200 });
     expect(d.deliveries[0]?.attempts_log[0]?.trace_id).toBeTruthy();
     expect(d.deliveries[0]?.attempts_log[0]).toMatchObject({ platform_response: { events_received: 1 } });
+    // email, phone, name, city, IP and UA: Meta would call that great.
+    expect(d.deliveries[0]?.match_quality).toBeGreaterThanOrEqual(8);
     // Never in clear at rest.
     const rows = await t.rastro.ctx.db.selectFrom('events').select('payload').execute();
     expect(JSON.stringify(rows)).not.toMatch(/maria|98765/i);

@@ -3,6 +3,7 @@ import * as m0001 from './0001_foundation.ts';
 import * as m0002 from './0002_delivery.ts';
 import * as m0004 from './0004_conversions.ts';
 import * as m0003 from './0003_ingest.ts';
+import * as m0006 from './0006_delivery_match_quality.ts';
 import * as m0005 from './0005_quality.ts';
 
 /**
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0003_ingest': m0003,
   '0004_conversions': m0004,
   '0005_quality': m0005,
+  '0006_delivery_match_quality': m0006,
 };

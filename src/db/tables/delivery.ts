@@ -74,6 +74,8 @@ export interface DeliveriesTable {
   payload: Json<Record<string, unknown>> | null;
   attempt_log: Json<AttemptRecord[]>;
   replays: Generated<number>;
+  /** EMQ-like 0–10 estimate of the identifiers the delivered event carried. */
+  match_quality: number | null;
 }
 
 export interface DeliveryBatchesTable {
