@@ -6,6 +6,7 @@
  *   npx tsx bench/ingest.ts                 # PGlite, plus PostgreSQL when DATABASE_URL is set
  *   npx tsx bench/ingest.ts --pg            # also PostgreSQL on the local test server (127.0.0.1:55432)
  *   npx tsx bench/ingest.ts --duration 10 --connections 64 --batch 100 --rate 2000
+ *   npx tsx bench/ingest.ts --pg --engines postgres --only single,rate
  *
  * Rastro runs on this process's main thread with role `api` (no delivery workers: ingest alone is
  * measured; each event still writes its pending delivery to the outbox for one Meta destination, and
@@ -16,6 +17,7 @@
  * and compared with the 202s answered; events/s is committed events divided by the run's duration.
  */
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
@@ -43,6 +45,13 @@ const CONNECTIONS = argValue(args, '--connections', 64);
 const BATCH = argValue(args, '--batch', 100);
 const RATE = argValue(args, '--rate', 2000);
 const REDIRECT_RATE = argValue(args, '--redirect-rate', 1000);
+const listArg = (name: string, all: string[]): string[] => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1]!.split(',') : all;
+};
+/** `--only single,batch,rate,redirect` and `--engines pglite,postgres` narrow a run. */
+const ONLY = new Set(listArg('--only', ['single', 'batch', 'rate', 'redirect']));
+const ENGINES = new Set(listArg('--engines', ['pglite', 'postgres']));
 
 type Kind = 'hello' | 'single' | 'batch' | 'redirect';
 
@@ -65,6 +74,7 @@ interface LoadResult {
   non2xx: number;
   errors: number;
   timeouts: number;
+  elu?: number;
 }
 
 /**
@@ -143,7 +153,14 @@ instance.on('response', (_client, status, _bytes, ms) => {
 `;
 const autocannonPath = createRequire(import.meta.url).resolve('autocannon');
 
-function load(options: LoadOptions, headers: Record<string, string> = {}): Promise<LoadResult> {
+/** Runs autocannon; `elu` is the main thread's event-loop utilization meanwhile (the server's CPU share). */
+async function load(options: LoadOptions, headers: Record<string, string> = {}): Promise<LoadResult> {
+  const before = performance.eventLoopUtilization();
+  const result = await loadOnce(options, headers);
+  return { ...result, elu: performance.eventLoopUtilization(before).utilization };
+}
+
+function loadOnce(options: LoadOptions, headers: Record<string, string>): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(AUTOCANNON_WORKER, {
       eval: true,
@@ -259,39 +276,42 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
     };
 
     const base = rastro.url;
-    rows.push(
-      await track(
-        `track single, saturated (${engine})`,
-        { url: `${base}/api/v1/track/page_view`, kind: 'single', seconds: DURATION_S, connections: CONNECTIONS },
-        1,
-      ),
-    );
-    rows.push(
-      await track(
-        `track batch of ${BATCH}, saturated (${engine})`,
-        {
-          url: `${base}/api/v1/track`,
-          kind: 'batch',
-          batch: BATCH,
-          seconds: DURATION_S,
-          connections: Math.max(4, Math.round(CONNECTIONS / 4)),
-        },
-        BATCH,
-      ),
-    );
-    rows.push(
-      await track(
-        `track single at ${fmt(RATE)} req/s (${engine})`,
-        {
-          url: `${base}/api/v1/track/page_view`,
-          kind: 'single',
-          seconds: DURATION_S,
-          connections: CONNECTIONS,
-          rate: RATE,
-        },
-        1,
-      ),
-    );
+    if (ONLY.has('single'))
+      rows.push(
+        await track(
+          `track single, saturated (${engine})`,
+          { url: `${base}/api/v1/track/page_view`, kind: 'single', seconds: DURATION_S, connections: CONNECTIONS },
+          1,
+        ),
+      );
+    if (ONLY.has('batch'))
+      rows.push(
+        await track(
+          `track batch of ${BATCH}, saturated (${engine})`,
+          {
+            url: `${base}/api/v1/track`,
+            kind: 'batch',
+            batch: BATCH,
+            seconds: DURATION_S,
+            connections: Math.max(4, Math.round(CONNECTIONS / 4)),
+          },
+          BATCH,
+        ),
+      );
+    if (ONLY.has('rate'))
+      rows.push(
+        await track(
+          `track single at ${fmt(RATE)} req/s (${engine})`,
+          {
+            url: `${base}/api/v1/track/page_view`,
+            kind: 'single',
+            seconds: DURATION_S,
+            connections: CONNECTIONS,
+            rate: RATE,
+          },
+          1,
+        ),
+      );
     const redirect: LoadOptions = {
       url: `${base}/go/bench?utm_source=facebook&fbclid=IwARbench`,
       kind: 'redirect',
@@ -300,8 +320,10 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
       rate: REDIRECT_RATE,
     };
     const ua = { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148' };
-    if (WARMUP_S > 0) await load({ ...redirect, seconds: WARMUP_S }, ua);
-    rows.push({ name: `/go/:slug at ${fmt(REDIRECT_RATE)} req/s (${engine})`, result: await load(redirect, ua) });
+    if (ONLY.has('redirect')) {
+      if (WARMUP_S > 0) await load({ ...redirect, seconds: WARMUP_S }, ua);
+      rows.push({ name: `/go/:slug at ${fmt(REDIRECT_RATE)} req/s (${engine})`, result: await load(redirect, ua) });
+    }
     return rows;
   } finally {
     await rastro.stop();
@@ -317,8 +339,8 @@ async function main(): Promise<void> {
       `autocannon in a worker thread, Rastro on the main thread, Node ${process.version}`,
   );
   const rows: Row[] = [await helloWorld('bare Fastify hello-world')];
-  rows.push(...(await rastroRows('pglite')));
-  if (serverUrl) rows.push(...(await rastroRows('postgres', serverUrl)));
+  if (ENGINES.has('pglite')) rows.push(...(await rastroRows('pglite')));
+  if (serverUrl && ENGINES.has('postgres')) rows.push(...(await rastroRows('postgres', serverUrl)));
   rows.push(await helloWorld('bare Fastify hello-world (again)'));
 
   const ceiling = Math.max(rows[0]!.result.rps, rows.at(-1)!.result.rps);
@@ -347,6 +369,7 @@ async function main(): Promise<void> {
         fmt(r.non2xx + r.errors + r.timeouts),
         group ? fmt(group.size, 1) : '-',
         group ? fmt(group.ms, 1) : '-',
+        r.elu === undefined ? '-' : `${fmt(100 * r.elu)} %`,
         `${fmt((100 * r.rps) / ceiling, 1)} %`,
       ]),
     ),

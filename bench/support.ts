@@ -46,6 +46,13 @@ export async function createBenchDatabase(engine: EngineChoice, serverUrl?: stri
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);
+  // BENCH_AUTO_EXPLAIN_MS=n logs the plan of every statement slower than n ms to the server's log.
+  const explainMs = Number(process.env.BENCH_AUTO_EXPLAIN_MS);
+  if (explainMs > 0) {
+    await admin.query(`alter database ${name} set session_preload_libraries = 'auto_explain'`);
+    await admin.query(`alter database ${name} set auto_explain.log_min_duration = ${Math.round(explainMs)}`);
+    await admin.query(`alter database ${name} set auto_explain.log_analyze = on`);
+  }
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;

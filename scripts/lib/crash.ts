@@ -65,6 +65,10 @@ export interface CrashReport {
   duplicates: { pixel: string; eventId: string; times: number; kind: string }[];
   /** Repeated receipts with a kill between the first and the repeat (any other repeat fails the run). */
   duplicatesAcrossKill: number;
+  /** Repeats without a kill in between (receive times relative to the first kill, ms). */
+  unexplainedRepeats: { pixel: string; eventId: string; at: [number, number] }[];
+  /** Kill times relative to the first kill, ms. */
+  killTimes: number[];
   halfStored: string[];
   unexpected: string[];
   /** Requests that never got an answer whose events were stored anyway (allowed: at-least-once). */
@@ -104,7 +108,13 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
   const processes: RastroProcess[] = [];
   for (const role of roles) {
     processes.push(
-      new RastroProcess({ name: role, role, port: await freePort(), env, logFile: join(runDir, 'logs', `${role}.log`) }),
+      new RastroProcess({
+        name: role,
+        role,
+        port: await freePort(),
+        env,
+        logFile: join(runDir, 'logs', `${role}.log`),
+      }),
     );
   }
   const apis = processes.filter((p) => p.options.role !== 'worker');
@@ -117,26 +127,34 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
     const tenant = await setupTenant(apis[0]!.url);
 
     // ---- traffic, with kills at random moments --------------------------------------------------
+    const restartMs: number[] = [];
+    const killTimes: number[] = [];
+    let killsDone = 0;
+    let killerDone = false;
+    // The traffic goes on until the last kill is over, so every kill falls under load.
     const traffic = new Traffic({
       apiUrls,
       tenant,
       rate: options.rate,
       concurrency: options.concurrency,
       totalEvents: options.events,
+      until: () => killerDone,
     });
-    const restartMs: number[] = [];
-    const killTimes: number[] = [];
-    let killsDone = 0;
-    let trafficDone = false;
     // Kill i happens once a random share of the traffic, within its own slice, has been generated.
     const milestones = Array.from(
       { length: options.kills },
       (_, i) => ((i + 0.2 + 0.6 * Math.random()) / options.kills) * options.events * 0.95,
     );
     const killer = (async () => {
+      try {
+        await killAtMilestones();
+      } finally {
+        killerDone = true;
+      }
+    })();
+    async function killAtMilestones(): Promise<void> {
       for (const milestone of milestones) {
-        while (traffic.generated < milestone && !trafficDone) await sleep(20);
-        if (trafficDone) break;
+        while (traffic.generated < milestone) await sleep(20);
         // Anywhere within the next half second: mid-request, mid-commit, mid-send.
         await sleep(Math.random() * 500);
         const victims =
@@ -154,16 +172,14 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
         for (const v of victims) await v.start();
         restartMs.push(now() - killedAt);
       }
-    })();
+    }
     const progress = setInterval(() => {
       const acked = traffic.items.filter((i) => i.acked).length;
       log(`traffic: ${traffic.generated}/${options.events} events generated, ${acked} requests acked`);
     }, 5_000);
     const trafficStarted = now();
-    await traffic.runAll();
-    trafficDone = true;
+    await Promise.all([traffic.runAll(), killer]);
     clearInterval(progress);
-    await killer;
     const trafficSeconds = (now() - trafficStarted) / 1000;
     for (const p of processes) if (!p.running) await p.start();
     log(`traffic done in ${trafficSeconds.toFixed(1)} s: ${traffic.requests} requests, ${killsDone} kills`);
@@ -181,8 +197,13 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
     const stored = await readStore(database, tenant);
     const report = check(options, traffic, summary.counts, stored, tenant);
     // A re-send is explained by a crash when a kill fell between the two receipts of the event.
-    report.duplicatesAcrossKill = summary.repeats.filter((r) => killTimes.some((k) => r.at[0] <= k && k <= r.at[1])).length;
-    report.ok &&= report.duplicatesAcrossKill === summary.repeats.length;
+    const straddles = (r: { at: [number, number] }) => killTimes.some((k) => r.at[0] <= k && k <= r.at[1]);
+    report.duplicatesAcrossKill = summary.repeats.filter(straddles).length;
+    report.unexplainedRepeats = summary.repeats
+      .filter((r) => !straddles(r))
+      .map((r) => ({ ...r, at: r.at.map((t) => t - (killTimes[0] ?? 0)) as [number, number] }));
+    report.killTimes = killTimes.map((t) => t - (killTimes[0] ?? 0));
+    report.ok &&= report.unexplainedRepeats.length === 0;
     report.seconds = { traffic: trafficSeconds, drain: drainSeconds, total: (now() - startedAt) / 1000 };
     report.kills = killsDone;
     report.restarts = processes.reduce((a, p) => a + p.starts, 0) - processes.length;
@@ -246,7 +267,9 @@ async function drain(
     }
     if (Date.now() - lastLog > 5_000) {
       lastLog = Date.now();
-      log(`drain: ${received} events at the emulator (expecting ${expected.size * PIXELS.length}), queue busy: ${pending}`);
+      log(
+        `drain: ${received} events at the emulator (expecting ${expected.size * PIXELS.length}), queue busy: ${pending}`,
+      );
     }
     await sleep(250);
   }
@@ -278,7 +301,8 @@ async function readStore(database: BenchDatabase, tenant: Tenant): Promise<Store
     const incomplete: string[] = [];
     for (const r of rows.rows) {
       events.set(r.event_id, (events.get(r.event_id) ?? 0) + 1);
-      if (Number(r.deliveries) !== tenant.destinations.length) incomplete.push(`${r.event_id} (${r.deliveries} deliveries)`);
+      if (Number(r.deliveries) !== tenant.destinations.length)
+        incomplete.push(`${r.event_id} (${r.deliveries} deliveries)`);
     }
     const receipts = await db
       .selectFrom('webhook_receipts')
@@ -319,7 +343,8 @@ function check(
       if (times === 0) lost.push(`${pixel}:${id}`);
       else delivered += 1;
     }
-    for (const [id, times] of Object.entries(counts[pixel] ?? {})) if (times > 1) duplicates.push({ pixel, eventId: id, times, kind: '' });
+    for (const [id, times] of Object.entries(counts[pixel] ?? {}))
+      if (times > 1) duplicates.push({ pixel, eventId: id, times, kind: '' });
   }
 
   const known = new Set<string>();
@@ -381,6 +406,8 @@ function check(
     lost,
     duplicates,
     duplicatesAcrossKill: 0,
+    unexplainedRepeats: [],
+    killTimes: [],
     halfStored,
     unexpected,
     unansweredButStored,
@@ -401,7 +428,14 @@ export function formatReport(r: CrashReport): string {
     `  events          ${r.ackedEvents} acknowledged event_ids x ${r.expected / Math.max(1, r.ackedEvents)} destinations = ${r.expected} deliveries expected`,
     `  delivered       ${r.delivered} of ${r.expected}`,
     `  LOST            ${r.lost.length}${r.lost.length ? `  e.g. ${r.lost.slice(0, 5).join(', ')}` : ''}`,
-    `  duplicates      ${r.duplicates.length} event_ids sent twice or more (${dupEvents} extra sends; by source ${JSON.stringify(countBy(r.duplicates.map((d) => d.kind)))}; ${r.duplicatesAcrossKill} with a kill between the two sends)${r.duplicates.length ? `  e.g. ${r.duplicates.slice(0, 3).map((d) => `${d.eventId}x${d.times}`).join(', ')}` : ''}`,
+    `  duplicates      ${r.duplicates.length} event_ids sent twice or more (${dupEvents} extra sends; by source ${JSON.stringify(countBy(r.duplicates.map((d) => d.kind)))}; ${r.duplicatesAcrossKill} with a kill between the two sends)${
+      r.duplicates.length
+        ? `  e.g. ${r.duplicates
+            .slice(0, 3)
+            .map((d) => `${d.eventId}x${d.times}`)
+            .join(', ')}`
+        : ''
+    }`,
     `  half-stored     ${r.halfStored.length}${r.halfStored.length ? `  e.g. ${r.halfStored.slice(0, 5).join('; ')}` : ''}`,
     `  unexpected      ${r.unexpected.length}`,
     `  retries         ${r.dedupedRetries} events stored again by a client retry (marked deduplicated, not re-sent); ${r.unansweredButStored} unanswered requests were stored anyway`,

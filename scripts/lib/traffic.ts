@@ -178,8 +178,9 @@ export interface TrafficOptions {
   /** Events per second offered (good event_ids); 0 = as fast as `concurrency` allows. */
   rate: number;
   concurrency: number;
-  /** Stop after this many good event_ids were generated. */
+  /** Stop after this many good event_ids were generated (and once `until` says so, when given). */
   totalEvents: number;
+  until?: () => boolean;
   /** Called after each item settles, with the running count of generated good events. */
   onProgress?: (generated: number) => void;
   /** Gives up on an item after this long without an answer (it stays "unknown"). */
@@ -365,7 +366,7 @@ export class Traffic {
 
   async runAll(): Promise<void> {
     const worker = async () => {
-      while (this.generated < this.options.totalEvents) {
+      while (this.generated < this.options.totalEvents || (this.options.until && !this.options.until())) {
         const prepared = this.prepare(this.pickKind());
         this.items.push(prepared.item);
         if (!prepared.item.bad) this.generated += prepared.item.ids.length;

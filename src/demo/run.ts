@@ -58,7 +58,7 @@ export class Demo {
   private readonly options: Required<DemoOptions>;
 
   constructor(options: DemoOptions = {}) {
-    this.options = { historyDays: 3, intervalMs: 1_000, seed: Date.now() % 100_000, ...options };
+    this.options = { historyDays: 2, intervalMs: 2_000, seed: Date.now() % 100_000, ...options };
   }
 
   /** Starts the emulator and points Rastro's configuration at it; call before loading the config. */

@@ -169,7 +169,7 @@ export function purchase(v: Visitor, product: (typeof PRODUCTS)[number], orderId
 }
 
 /**
- * The next request body of the live generator: 1–4 events from known or new visitors, with a
+ * The next request body of the live generator: 1–3 events from known or new visitors, with a
  * duplicate purchase now and then (same event_id: deduplicated), denied consent (stored, skipped)
  * and, rarely, a purchase without currency (refused by the Meta mapping: failed).
  */
@@ -183,7 +183,7 @@ export class TrafficGenerator {
   batch(nowMs = Date.now()): DemoEvent[] {
     const r = this.random;
     const events: DemoEvent[] = [];
-    const size = 1 + Math.floor(r() * 4);
+    const size = 1 + Math.floor(r() * 3);
     for (let i = 0; i < size; i++) {
       if (this.visitors.length < 5 || r() < 0.3) this.visitors.push(newVisitor(r, nowMs));
       if (this.visitors.length > 200) this.visitors.shift();

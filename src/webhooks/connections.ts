@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { SecretBox } from '../core/crypto/secret-box.ts';
 import { notFound, RastroError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hash.ts';
@@ -120,7 +121,8 @@ export async function updateConnection(
 ): Promise<ConnectionRow> {
   await getConnection(db, tenantId, id);
   const urlSecret = patch.rotate_url_secret ? randomToken(24) : undefined;
-  return db.transaction().execute(async (trx) => {
+  forget(id);
+  const updated = await db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('gateway_connections')
       .set({
@@ -150,9 +152,12 @@ export async function updateConnection(
     });
     return row;
   });
+  forget(id); // again after commit: a concurrent webhook may have cached the old row meanwhile
+  return updated;
 }
 
 export async function deleteConnection(db: Kysely<Database>, tenantId: string, id: string, actor: string) {
+  forget(id);
   await db.transaction().execute(async (trx) => {
     const gone = await trx
       .deleteFrom('gateway_connections')
@@ -168,14 +173,21 @@ export async function deleteConnection(db: Kysely<Database>, tenantId: string, i
       type: 'gateway_connection.deleted',
     });
   });
+  forget(id);
 }
+
+/**
+ * Webhook receiving looks connections up on every request: they are cached briefly. A change made
+ * through this process drops its entry at once; other processes see it within the TTL.
+ */
+const webhookCache = new LRUCache<string, ConnectionRow>({ max: 10_000, ttl: 5_000 });
+const forget = (id: string) => void webhookCache.delete(id);
 
 /** The connection a webhook URL names, whatever its tenant (the URL is the only credential we have yet). */
 export async function findConnectionForWebhook(db: Kysely<Database>, gateway: string, id: string) {
-  return db
-    .selectFrom('gateway_connections')
-    .selectAll()
-    .where('connection_id', '=', id)
-    .where('gateway', '=', gateway)
-    .executeTakeFirst();
+  const cached = webhookCache.get(id);
+  if (cached) return cached.gateway === gateway ? cached : undefined;
+  const row = await db.selectFrom('gateway_connections').selectAll().where('connection_id', '=', id).executeTakeFirst();
+  if (row) webhookCache.set(id, row);
+  return row?.gateway === gateway ? row : undefined;
 }

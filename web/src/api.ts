@@ -144,6 +144,8 @@ export interface DeliveryDetail {
   delivered_at: string | null;
   latency_ms: number | null;
   last_error: string | null;
+  /** EMQ estimate of what was sent to this destination (after enrichment), when recorded. */
+  match_quality?: number | null;
   sent_payload: Record<string, unknown> | null;
   attempts_log: Attempt[];
 }

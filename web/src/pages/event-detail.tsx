@@ -253,6 +253,12 @@ function DeliveryCard({ delivery: x, onReplay }: { delivery: DeliveryDetail; onR
         <dd>{x.attempts}</dd>
         <dt>Replays</dt>
         <dd>{x.replays}</dd>
+        {x.match_quality != null && (
+          <>
+            <dt>Match quality sent</dt>
+            <dd>{x.match_quality.toFixed(1)}</dd>
+          </>
+        )}
         {x.delivered_at && (
           <>
             <dt>Delivered</dt>

@@ -1,0 +1,138 @@
+/**
+ * Webhook acknowledgement benchmark (issue 5): signed gateway webhooks (the generic format, HMAC-SHA256
+ * over the raw body, a unique order per request) against a listening Rastro, at a fixed 500/s and
+ * then as fast as it answers, next to a bare Fastify hello-world measured in the same run.
+ *
+ *   npx tsx bench/webhooks.ts              # embedded PGlite, plus PostgreSQL when DATABASE_URL is set
+ *   npx tsx bench/webhooks.ts --pg         # also the local PostgreSQL test server
+ *   npx tsx bench/webhooks.ts --duration 10 --connections 16 --rate 500
+ *   npx tsx bench/webhooks.ts --role=all   # workers in the same process (the embedded default)
+ *
+ * The acknowledgement covers: signature check, mapping, hashing the buyer, sealing the raw body and
+ * committing the receipt. Conversion life-cycle and delivery follow in the workers (running too).
+ */
+import Fastify from 'fastify';
+import { signWebhook } from '../src/gateways/sign.ts';
+import { startRastro } from '../src/runtime/start.ts';
+import { runLoad, type LoadResult } from './load-worker.ts';
+import {
+  argValue,
+  benchConfig,
+  createBenchDatabase,
+  fmt,
+  OPERATOR_TOKEN,
+  peakRssMiB,
+  postgresServerUrl,
+  table,
+  type EngineChoice,
+} from './support.ts';
+
+const args = process.argv.slice(2);
+const SECONDS = argValue(args, '--duration', 10);
+const CONNECTIONS = argValue(args, '--connections', 16);
+const RATE = argValue(args, '--rate', 500);
+const SECRET = 'bench-webhook-secret-0123456789';
+/** `api` measures the acknowledgement alone (workers in other processes, as in production); `all` shares the core with them. */
+const ROLE = args.includes('--role=all') ? 'all' : 'api';
+
+function signedPool(size: number): { body: string; headers: Record<string, string> }[] {
+  const now = new Date().toISOString();
+  return Array.from({ length: size }, (_, i) => {
+    const payload = {
+      event_type: 'order.paid',
+      order_id: `bench-${i}-${Math.random().toString(36).slice(2, 8)}`,
+      status: 'approved',
+      amount: 197,
+      currency: 'BRL',
+      occurred_at: now,
+      buyer: { email: `buyer${i}@example.com`, phone: `+5511${String(900000000 + i)}`, first_name: 'Ana' },
+      products: [{ id: 'course', quantity: 1, price: 197 }],
+      tracking: { utm_source: 'facebook', fbclid: `IwAR${i}` },
+    };
+    const signed = signWebhook('generic', payload, SECRET);
+    return {
+      body: signed.rawBody.toString('utf8'),
+      headers: { ...(signed.headers as Record<string, string>), 'content-type': 'application/json' },
+    };
+  });
+}
+
+interface Row {
+  name: string;
+  r: LoadResult;
+}
+
+async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row[]> {
+  const database = await createBenchDatabase(engine, serverUrl);
+  const rastro = await startRastro({ config: benchConfig(database, { RASTRO_ROLE: ROLE }), logger: false });
+  try {
+    const tenant = (
+      await rastro.app.inject({
+        method: 'POST',
+        url: '/api/v1/tenants',
+        headers: { authorization: `Bearer ${OPERATOR_TOKEN}` },
+        payload: { name: 'bench' },
+      })
+    ).json() as { keys: { admin: string } };
+    const connection = (
+      await rastro.app.inject({
+        method: 'POST',
+        url: '/api/v1/gateway-connections',
+        headers: { authorization: `Bearer ${tenant.keys.admin}` },
+        payload: { gateway: 'generic', name: 'bench', secret: SECRET },
+      })
+    ).json() as { webhook_url: string };
+    const url = `${rastro.url}${new URL(connection.webhook_url).pathname}`;
+    const fixed = await runLoad({
+      url,
+      method: 'POST',
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      rate: RATE,
+      pool: signedPool(RATE * SECONDS + 100),
+    });
+    const max = await runLoad({
+      url,
+      method: 'POST',
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      pool: signedPool(20_000),
+    });
+    return [
+      { name: `webhooks at ${RATE}/s (${engine}, role ${ROLE})`, r: fixed },
+      { name: `webhooks, max rate (${engine}, role ${ROLE})`, r: max },
+    ];
+  } finally {
+    await rastro.stop();
+    await database.drop();
+  }
+}
+
+async function helloWorld(): Promise<Row> {
+  const app = Fastify({ logger: false });
+  app.post('/', async () => ({ ok: true }));
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const r = await runLoad({
+      url: `${url}/`,
+      method: 'POST',
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      pool: signedPool(1000),
+    });
+    return { name: 'bare Fastify POST hello-world (ceiling)', r };
+  } finally {
+    await app.close();
+  }
+}
+
+const rows: Row[] = [await helloWorld(), ...(await rastroRows('pglite'))];
+const pgUrl = postgresServerUrl(args);
+if (pgUrl) rows.push(...(await rastroRows('postgres', pgUrl)));
+console.log(
+  table(
+    ['scenario', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'ok', 'failed'],
+    rows.map(({ name, r }) => [name, fmt(r.rps), fmt(r.p50, 2), fmt(r.p95, 2), fmt(r.p99, 2), r.ok, r.failed + r.errors]),
+  ),
+);
+console.log(`target: p99 ≤ 20 ms at 500 webhooks/s on PostgreSQL; peak RSS ${fmt(peakRssMiB())} MiB`);
