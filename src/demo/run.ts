@@ -24,7 +24,8 @@ export interface DemoInfo {
   adminKey: string;
   emulatorUrl: string;
   reused: boolean;
-  historyEvents: number;
+  /** Days of history being written in the background (0 when continuing a demo). */
+  historyDays: number;
 }
 
 interface Saved {
@@ -55,6 +56,7 @@ export class Demo {
   private emulator: MetaEmulator | undefined;
   private stopped = false;
   private loop: Promise<void> | undefined;
+  private history: Promise<unknown> | undefined;
   private readonly options: Required<DemoOptions>;
 
   constructor(options: DemoOptions = {}) {
@@ -99,7 +101,6 @@ export class Demo {
       );
       if (ok) saved = candidate;
     }
-    let historyEvents = 0;
     const reused = Boolean(saved);
     if (!saved) {
       const operator = rastro.ctx.config.adminToken;
@@ -112,15 +113,6 @@ export class Demo {
         name: 'Meta pixel (emulator)',
         config: { pixel_id: DEMO_PIXEL, access_token: DEMO_TOKEN, default_phone_region: 'BR' },
       });
-      if (this.options.historyDays > 0) {
-        historyEvents = await seedHistory(
-          rastro.ctx.db,
-          tenant.id,
-          destination.id,
-          seeded(this.options.seed),
-          this.options.historyDays,
-        );
-      }
       saved = { tenant_id: tenant.id, admin_key: tenant.keys.admin };
       // Half of the purchases arrive as signed gateway webhooks, where this server has them.
       const secret = `whsec_demo_${tenant.id.replace(/-/g, '')}`;
@@ -132,6 +124,20 @@ export class Demo {
       if (connection) saved.webhook = { url: connection.webhook_url, secret };
       // Sales wait a little for late click data before they are sent (the matching grace period).
       await call('PUT', '/settings/matching', tenant.keys.admin, { grace_seconds: 5 }).catch(() => undefined);
+      if (this.options.historyDays > 0) {
+        // Written while the live traffic already flows; the charts fill in as the rollup catches up.
+        const tenantId = tenant.id;
+        this.history = seedHistory(
+          rastro.ctx.db,
+          tenantId,
+          destination.id,
+          seeded(this.options.seed),
+          this.options.historyDays,
+        ).then(
+          (events) => rastro.app.log.info({ events }, 'demo history written'),
+          (error: unknown) => rastro.app.log.error({ err: error }, 'demo history failed'),
+        );
+      }
       mkdirSync(rastro.ctx.config.dataDir, { recursive: true });
       writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
     }
@@ -173,12 +179,20 @@ export class Demo {
         await new Promise((r) => setTimeout(r, this.options.intervalMs * (0.5 + random())));
       }
     })();
-    return { url: base, tenantId: saved.tenant_id, adminKey: key, emulatorUrl: emulator.url, reused, historyEvents };
+    return {
+      url: base,
+      tenantId: saved.tenant_id,
+      adminKey: key,
+      emulatorUrl: emulator.url,
+      reused,
+      historyDays: reused ? 0 : this.options.historyDays,
+    };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     await this.loop;
+    await this.history;
     await this.emulator?.close();
   }
 }

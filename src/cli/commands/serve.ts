@@ -27,7 +27,7 @@ export function registerServeCommand(program: Command): void {
         console.log(
           `\nRastro demo ${info.reused ? 'continues' : 'is ready'}: open ${info.url}/ and sign in with the admin key\n\n` +
             `    ${info.adminKey}\n\nLive traffic goes through POST /api/v1/events to a Meta emulator at ${info.emulatorUrl}` +
-            `${info.historyEvents ? ` (plus ${info.historyEvents} events of history for the charts)` : ''}. Ctrl+C stops it.\n`,
+            `${info.historyDays ? `; ${info.historyDays} days of history for the charts are being written` : ''}. Ctrl+C stops it.\n`,
         );
       }
       closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
