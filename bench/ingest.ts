@@ -357,6 +357,7 @@ async function main(): Promise<void> {
         'failed',
         'req/group',
         'ms/group',
+        'server loop busy',
         'vs hello-world',
       ],
       rows.map(({ name, result: r, committed, group }) => [

@@ -216,7 +216,9 @@ export class EmulatorProcess {
   }
 
   /** Request records since `sinceMs` (status, time, event count), for backoff checks. */
-  requests(sinceMs = 0): Promise<{ at: number; status: number; events: number; fault?: string }[]> {
+  requests(
+    sinceMs = 0,
+  ): Promise<{ at: number; pixelId?: string; status: number; events: number; fault?: string }[]> {
     return this.call('requests', { sinceMs });
   }
 

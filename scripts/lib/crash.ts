@@ -100,7 +100,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
     RASTRO_ADMIN_TOKEN: OPERATOR_TOKEN,
     RASTRO_SECRET_KEY: database.secretKey,
     RASTRO_META_GRAPH_URL: emulator.url,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.CRASH_LOG_LEVEL ?? 'warn',
     ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
     ...(options.leaseMs ? { RASTRO_DELIVERY_LEASE_MS: String(options.leaseMs) } : {}),
   };

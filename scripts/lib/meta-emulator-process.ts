@@ -69,7 +69,7 @@ if (process.send) {
         return emulator
           .requests()
           .filter((r) => r.at >= since)
-          .map((r) => ({ at: r.at, status: r.status, events: r.eventCount ?? 0, fault: r.fault }));
+          .map((r) => ({ at: r.at, pixelId: r.pixelId, status: r.status, events: r.eventCount ?? 0, fault: r.fault }));
       }
       default:
         throw new Error(`unknown request ${m.type}`);

@@ -7,7 +7,7 @@ import { newId, randomToken } from '../core/ids.ts';
 import type { Database } from '../db/schema.ts';
 import { activeDestinations, pauseDestination, type ResolvedDestination } from '../destinations/store.ts';
 import type { SendContext, SendResult } from '../destinations/types.ts';
-import { estimateEmq, identifiersOf } from '../quality/emq.ts';
+import { estimateEmq, identifiersOf, type IdentifiedEvent } from '../quality/emq.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { claimDue, releaseExpiredLeases, type ClaimedDelivery } from './claim.ts';
 import { retryDelayMs, type DeliveryPolicy } from './policy.ts';

@@ -99,7 +99,11 @@ export async function recordOutcome(
         match_quality = coalesce(v.match_quality, d.match_quality)
       from v
       where d.tenant_id = v.tenant_id and d.delivery_id = v.delivery_id
-        and d.status = 'processing' and d.claimed_by = ${workerId}`.execute(trx);
+        -- "is not distinct from" (status is never null, so it means "=") on purpose: it can neither use
+        -- nor imply an index on status, so every row is found through the primary key. With "=", stale
+        -- statistics while a queue drains made the planner loop over the leased rows (partial index)
+        -- or the status index instead, re-scanning the recordset: up to 3 s for one batch of 1,000.
+        and d.status is not distinct from 'processing' and d.claimed_by = ${workerId}`.execute(trx);
     const counts: Record<string, number> = {};
     for (const t of transitions) counts[t.status] = (counts[t.status] ?? 0) + 1;
     const dead = transitions.filter((t) => t.status === 'dead' || t.status === 'failed').map((t) => t.deliveryId);

@@ -42,7 +42,9 @@ export async function seedHistory(
   for (let hour = start; hour < end; hour += HOUR_MS) {
     // Brazil's evening peak (UTC−3): quiet at dawn, busiest around 21:00 local.
     const local = (new Date(hour).getUTCHours() + 21) % 24;
-    const volume = Math.round((40 + 560 * Math.max(0, Math.sin(((local - 6) / 18) * Math.PI))) * (0.7 + random() * 0.6));
+    const volume = Math.round(
+      (40 + 560 * Math.max(0, Math.sin(((local - 6) / 18) * Math.PI))) * (0.7 + random() * 0.6),
+    );
     for (let i = 0; i < volume; i++) {
       const at = hour + Math.floor(random() * HOUR_MS);
       if (visitors.length < 20 || random() < 0.35) visitors.push(newVisitor(random, at));

@@ -125,8 +125,9 @@ export function createTrackCommitter(ctx: AppContext): GroupCommitter<TrackSubmi
   return new GroupCommitter<TrackSubmission, AcceptedEvent[]>({
     windowMs: ctx.config.ingestWindowMs,
     maxWeight: MAX_GROUP_EVENTS,
-    // PGlite has one connection; on PostgreSQL a few groups commit in parallel (the pool holds 10).
-    maxConcurrent: ctx.engine === 'pglite' ? 1 : 4,
+    // PGlite has one connection. On PostgreSQL two groups overlap (one commits while the next is
+    // prepared); more parallel groups only make smaller groups, i.e. more statements per event.
+    maxConcurrent: ctx.engine === 'pglite' ? 1 : 2,
     weight: (s) => s.inputs.length,
     commit: (items) => commitTrackGroup(ctx, items),
     onGroup: (size, _weight, ms) => {

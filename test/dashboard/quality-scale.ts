@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { migrateToLatest } from '../../src/db/migrator.ts';
+import { listEvents } from '../../src/events/query.ts';
 import { qualityReport } from '../../src/quality/query.ts';
 import { computeBucket } from '../../src/quality/rollup.ts';
 import { QualityRollup } from '../../src/quality/task.ts';
@@ -81,6 +82,11 @@ try {
     const report = await time(label, () => qualityReport(db, tenant, { from, to, bucket }));
     console.log(`  received ${report.totals.received}, emq ${report.totals.emq}, p95 ${report.totals.latency_ms?.p95}`);
   }
+
+  // The explorer's first pages (src/events/query.ts), for comparison: a rare status scans far back.
+  await time('events page, no filter', () => listEvents(db, tenant, { limit: 50 }));
+  await time('events page, status=dead (2 %)', () => listEvents(db, tenant, { limit: 50, status: 'dead' }));
+  await time('events page, status=failed (none)', () => listEvents(db, tenant, { limit: 50, status: 'failed' }));
 
   const lo = `${floorHour(hour).getTime().toString(16).padStart(12, '0')}`;
   const plan = await sql<{ 'QUERY PLAN': string }>`

@@ -201,13 +201,13 @@ function GatewayRow({ connection: c }: { connection: GatewayConnection }) {
       <p className="small">
         {last ? (
           <>
-            Last webhook {ago(last.received_at)} <span title={dateTime(last.received_at)} />
+            <span title={dateTime(last.received_at)}>Last webhook {ago(last.received_at)}</span>
             {last.event_type && <span className="mono"> {last.event_type}</span>} <StatusBadge status={last.status} />
             {last.error && <span className="muted"> — {last.error}</span>}
           </>
-        ) : (
+        ) : receipts.data ? (
           <span className="muted">No webhook received yet.</span>
-        )}
+        ) : null}
       </p>
     </div>
   );

@@ -231,8 +231,10 @@ function MetaDestination({ destination: d, onChanged }: { destination: Destinati
             <Link href={`/events/${lastEvent.id}`}>{lastEvent.event_name}</Link>{' '}
             {lastDelivery && <StatusBadge status={lastDelivery.status} />}
           </>
-        ) : (
+        ) : last.data ? (
           <span className="muted">No event sent to this destination yet.</span>
+        ) : (
+          <span className="muted">Looking for the last event…</span>
         )}
       </p>
       {test && (

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Demo, type DemoInfo } from '../../src/demo/run.ts';
+import { QualityRollup } from '../../src/quality/task.ts';
+import { waitFor } from '../support/harness.ts';
+import { startListeningRastro, type ListeningRastro } from './server.ts';
+
+interface Report {
+  totals: { received: number; delivered: number; dead: number; emq: number | null };
+  series: { received: number }[];
+}
+
+describe('demo mode', () => {
+  let demo: Demo;
+  let server: ListeningRastro;
+  let info: DemoInfo;
+
+  beforeAll(async () => {
+    demo = new Demo({ historyDays: 1, intervalMs: 150, seed: 42 });
+    const env: Record<string, string | undefined> = {};
+    await demo.prepare(env);
+    server = await startListeningRastro(
+      { RASTRO_META_GRAPH_URL: env.RASTRO_META_GRAPH_URL as string },
+      demo.deliveryPolicy,
+    );
+    info = await demo.start(server.rastro);
+  }, 120_000);
+  afterAll(async () => {
+    await demo?.stop();
+    await server?.close();
+  });
+
+  const get = async <T>(path: string): Promise<T> => {
+    const res = await fetch(`${server.url}/api/v1${path}`, { headers: { authorization: `Bearer ${info.adminKey}` } });
+    expect(res.status, path).toBe(200);
+    return res.json() as Promise<T>;
+  };
+
+  it('creates a demo tenant with a Meta destination and hands out its admin key', async () => {
+    expect(info.adminKey).toMatch(/^rst_admin_/);
+    expect(info.reused).toBe(false);
+    const me = await get<{ name: string; scope: string }>('/me');
+    expect(me).toEqual({ tenant_id: info.tenantId, name: 'Demo shop', scope: 'admin' });
+    const destinations = await get<{ items: { type: string; status: string }[] }>('/destinations');
+    expect(destinations.items).toMatchObject([{ type: 'meta_capi', status: 'active' }]);
+  });
+
+  it('sends live traffic through the public API that the emulator accepts', async () => {
+    const page = await waitFor(
+      async () => {
+        const p = await get<{ items: { source: string; event_name: string; deliveries: { status: string }[] }[] }>(
+          '/events?limit=200',
+        );
+        const live = p.items.filter((e) => e.source === 'api');
+        return live.filter((e) => e.deliveries[0]?.status === 'delivered').length >= 10 ? live : undefined;
+      },
+      60_000,
+      'ten live events delivered',
+    );
+    expect(new Set(page.map((e) => e.event_name)).size).toBeGreaterThanOrEqual(2);
+  }, 90_000);
+
+  it('writes history the quality charts show', async () => {
+    const rollup = new QualityRollup(server.rastro.ctx.db);
+    const report = await waitFor(
+      async () => {
+        await rollup.drain();
+        const r = await get<Report>('/quality?bucket=hour');
+        return r.series.filter((p) => p.received > 0).length >= 12 ? r : undefined;
+      },
+      90_000,
+      'a day of history in the rollup',
+    );
+    expect(report.totals.received).toBeGreaterThan(300);
+    expect(report.totals.delivered).toBeGreaterThan(report.totals.dead);
+    expect(report.totals.emq).toBeGreaterThan(3);
+  }, 120_000);
+});
