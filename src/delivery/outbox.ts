@@ -37,6 +37,10 @@ function initialStatus(event: CanonicalEvent, destination: ResolvedDestination):
  * caller's transaction, so an acknowledged event always has its pending work committed with it.
  * Duplicates (same event_name + event_id per destination within 48 h) are recorded as
  * `deduplicated`, never sent again.
+ *
+ * One statement does it all (events, dedup keys, deliveries): the rows travel as JSON parameters
+ * read with `jsonb_to_recordset`, so a request costs one round trip whatever its size or number of
+ * destinations, and no bind-parameter limit applies.
  */
 export async function writeToOutbox(
   trx: Kysely<Database>,
@@ -47,94 +51,70 @@ export async function writeToOutbox(
   if (inputs.length === 0) return [];
   const now = new Date();
   const events = inputs.map((input) => ({ ...input, id: input.id ?? newId() }));
-  await trx
-    .insertInto('events')
-    .values(
-      events.map(({ id, event, source }) => ({
-        tenant_id: tenantId,
-        id,
-        event_id: event.event_id,
-        event_name: event.event_name,
-        event_time: new Date(event.event_time * 1000),
-        received_at: now,
-        source,
-        payload: JSON.stringify(event),
-        session_id: event.session_id ?? null,
-        consent_ads: event.consent.ads,
-        is_test: event.test ?? false,
-      })),
-    )
-    .execute();
+  const eventRows = events.map(({ id, event, source }) => ({
+    id,
+    event_id: event.event_id,
+    event_name: event.event_name,
+    event_time: new Date(event.event_time * 1000).toISOString(),
+    source,
+    payload: event,
+    session_id: event.session_id ?? null,
+    consent_ads: event.consent.ads,
+    is_test: event.test ?? false,
+  }));
 
+  // Initial states are decided here; whether a `pending` one is a repeat of an earlier request is
+  // decided by the dedup_keys insert in the statement (a key is fresh when inserted now or when its
+  // previous use is older than the window).
   const deliveries = [];
   for (const destination of targets) {
     const seenInBatch = new Set<string>();
-    const candidates: { deliveryId: string; key: string }[] = [];
     for (const { id, event } of events) {
-      const deliveryId = newId();
       let [status, reason] = initialStatus(event, destination);
       const key = dedupKey(event);
       if (status === 'pending') {
         if (seenInBatch.has(key)) [status, reason] = ['deduplicated', 'same event_id and event_name in this request'];
-        else {
-          seenInBatch.add(key);
-          candidates.push({ deliveryId, key });
-        }
+        else seenInBatch.add(key);
       }
       deliveries.push({
-        tenant_id: tenantId,
-        delivery_id: deliveryId,
+        delivery_id: newId(),
         event_ref: id,
         destination_id: destination.id,
         event_id: event.event_id,
         event_name: event.event_name,
         status,
-        attempts: 0,
-        next_attempt_at: now,
-        committed_at: now,
         last_error: reason,
-        attempt_log: '[]',
-        _key: key,
+        dedup_key: key,
       });
     }
-    if (candidates.length === 0) continue;
-    // A key is fresh when inserted now or when its previous use is older than the window.
-    const fresh = await trx
-      .insertInto('dedup_keys')
-      .values(
-        candidates.map((c) => ({
-          tenant_id: tenantId,
-          destination_id: destination.id,
-          dedup_key: c.key,
-          delivery_id: c.deliveryId,
-          created_at: now,
-        })),
-      )
-      .onConflict((oc) =>
-        oc
-          .columns(['tenant_id', 'destination_id', 'dedup_key'])
-          .doUpdateSet({ delivery_id: (eb) => eb.ref('excluded.delivery_id'), created_at: now })
-          .where(
-            'dedup_keys.created_at',
-            '<',
-            sql<Date>`${now}::timestamptz - interval '${sql.raw(String(DEDUP_WINDOW_HOURS))} hours'`,
-          ),
-      )
-      .returning('dedup_key')
-      .execute();
-    const freshKeys = new Set(fresh.map((r) => r.dedup_key));
-    for (const d of deliveries) {
-      if (d.destination_id === destination.id && d.status === 'pending' && !freshKeys.has(d._key)) {
-        d.status = 'deduplicated';
-        d.last_error = `already sent within ${DEDUP_WINDOW_HOURS} h (same event_id and event_name)`;
-      }
-    }
   }
-  if (deliveries.length > 0) {
-    await trx
-      .insertInto('deliveries')
-      .values(deliveries.map(({ _key, ...d }) => d))
-      .execute();
-  }
+  const at = now.toISOString();
+  const repeated = `already sent within ${DEDUP_WINDOW_HOURS} h (same event_id and event_name)`;
+  await sql`
+    with ev as (
+      insert into events (tenant_id, id, event_id, event_name, event_time, received_at, source, payload, session_id,
+        consent_ads, is_test)
+      select ${tenantId}, e.id, e.event_id, e.event_name, e.event_time, ${at}::timestamptz, e.source, e.payload,
+        e.session_id, e.consent_ads, e.is_test
+      from jsonb_to_recordset(${JSON.stringify(eventRows)}::jsonb) as e(id uuid, event_id text, event_name text,
+        event_time timestamptz, source text, payload jsonb, session_id text, consent_ads boolean, is_test boolean)
+    ), d as (
+      select * from jsonb_to_recordset(${JSON.stringify(deliveries)}::jsonb) as d(delivery_id uuid, event_ref uuid,
+        destination_id uuid, event_id text, event_name text, status text, last_error text, dedup_key text)
+    ), fresh as (
+      insert into dedup_keys (tenant_id, destination_id, dedup_key, delivery_id, created_at)
+      select ${tenantId}, d.destination_id, d.dedup_key, d.delivery_id, ${at}::timestamptz from d where d.status = 'pending'
+      on conflict (tenant_id, destination_id, dedup_key) do update
+        set delivery_id = excluded.delivery_id, created_at = excluded.created_at
+        where dedup_keys.created_at < ${at}::timestamptz - make_interval(hours => ${DEDUP_WINDOW_HOURS})
+      returning destination_id, dedup_key
+    )
+    insert into deliveries (tenant_id, delivery_id, event_ref, destination_id, event_id, event_name, status, attempts,
+      next_attempt_at, committed_at, last_error, attempt_log)
+    select ${tenantId}, d.delivery_id, d.event_ref, d.destination_id, d.event_id, d.event_name,
+      case when d.status = 'pending' and f.dedup_key is null then 'deduplicated' else d.status end, 0,
+      ${at}::timestamptz, ${at}::timestamptz,
+      case when d.status = 'pending' and f.dedup_key is null then ${repeated} else d.last_error end, '[]'
+    from d left join fresh f on f.destination_id = d.destination_id and f.dedup_key = d.dedup_key`.execute(trx);
   return events.map(({ id, event }) => ({ id, event_id: event.event_id, event_name: event.event_name }));
 }

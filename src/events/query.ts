@@ -120,6 +120,18 @@ export async function getEventDetail(db: Kysely<Database>, tenantId: string, idO
         .execute()
     : [];
   const batchById = new Map(batches.map((b) => [b.batch_id, b]));
+  // An event a sale emitted carries the sale and how it was matched to its click.
+  const orderId = (event.payload as { custom_data?: { order_id?: string } }).custom_data?.order_id;
+  const conversion =
+    event.source.startsWith('webhook:') && orderId
+      ? await db
+          .selectFrom('conversions')
+          .select(['conversion_id', 'gateway', 'order_id', 'status', 'match'])
+          .where('tenant_id', '=', tenantId)
+          .where('gateway', '=', event.source.slice('webhook:'.length))
+          .where('order_id', '=', orderId)
+          .executeTakeFirst()
+      : undefined;
   return {
     id: event.id,
     event_id: event.event_id,
@@ -130,6 +142,15 @@ export async function getEventDetail(db: Kysely<Database>, tenantId: string, idO
     consent_ads: event.consent_ads,
     is_test: event.is_test,
     received: event.payload,
+    conversion: conversion
+      ? {
+          id: conversion.conversion_id,
+          gateway: conversion.gateway,
+          order_id: conversion.order_id,
+          status: conversion.status,
+          match: conversion.match ?? { status: 'pending' },
+        }
+      : null,
     deliveries: deliveries.map((d) => ({
       id: d.delivery_id,
       destination_id: d.destination_id,

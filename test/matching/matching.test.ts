@@ -99,6 +99,8 @@ describe('matching a sale to its click (C3)', () => {
     expect(user.client_ip_address).toBe('198.51.100.77');
     expect(user.client_user_agent).toBe(UA);
     expect(got.event.action_source).toBe('website');
+    const detail = (await t.call('GET', `/api/v1/events/${c.purchase_event_id}`, tenant.keys.admin)).json();
+    expect(detail.conversion).toMatchObject({ order_id: 'M-CLICK', match: { rule: 'click_id' } });
   });
 
   it('by the fbclid the gateway carried, enriching with the session fbp, IP and UA', async () => {

@@ -98,6 +98,13 @@ describe('platform outage', () => {
       .where('event_id', 'like', 'down-%')
       .execute();
 
+    const batches = await t.rastro.ctx.db
+      .selectFrom('delivery_batches')
+      .select(['started_at', 'size', 'outcome'])
+      .where('destination_id', '=', destinationId)
+      .where('started_at', '>=', new Date(outageStarted))
+      .orderBy('started_at')
+      .execute();
     await emulator.clearFaults();
     const recoveredAt = Date.now();
     await waitFor(async () => (await count(pixel, 'down-')) >= during.ids.length, 20_000, 'delivery after recovery');
@@ -122,7 +129,7 @@ describe('platform outage', () => {
             d.event_id === id && (d.attempt_log as { message: string }[]).some((a) => a.message.startsWith('timeout')),
         ),
     );
-    return { healthy, during, requests, held, recoveryMs, got, unexplained };
+    return { healthy, during, requests, batches, held, recoveryMs, got, unexplained };
   }
 
   const expectCommon = (r: Awaited<ReturnType<typeof outage>>) => {
@@ -147,11 +154,14 @@ describe('platform outage', () => {
     // requests in 6 s); with it, a few failures open it and single-event probes follow.
     expect(r.requests.length).toBeGreaterThanOrEqual(POLICY.breakerThreshold);
     expect(r.requests.length).toBeLessThan(30);
-    const probes = r.requests.slice(POLICY.breakerThreshold + 3);
+    // The batches Rastro recorded: the first failures carry many events, the probes one each.
+    expect(r.batches.every((b) => b.outcome === 'retryable')).toBe(true);
+    const probes = r.batches.slice(POLICY.breakerThreshold + 3);
     expect(probes.length).toBeGreaterThan(0);
-    expect(probes.every((p) => p.events === 1)).toBe(true);
+    expect(probes.every((p) => p.size === 1)).toBe(true);
     // Probes are spaced by the open interval, which doubles up to its cap.
-    const gaps = probes.slice(1).map((p, i) => p.at - probes[i]!.at);
+    const at = r.requests.slice(POLICY.breakerThreshold + 3).map((p) => p.at);
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
     expect(gaps.every((g) => g >= POLICY.breakerOpenMs * 0.8)).toBe(true);
   }, 60_000);
 
