@@ -216,9 +216,7 @@ export class EmulatorProcess {
   }
 
   /** Request records since `sinceMs` (status, time, event count), for backoff checks. */
-  requests(
-    sinceMs = 0,
-  ): Promise<{ at: number; pixelId?: string; status: number; events: number; fault?: string }[]> {
+  requests(sinceMs = 0): Promise<{ at: number; pixelId?: string; status: number; events: number; fault?: string }[]> {
     return this.call('requests', { sinceMs });
   }
 

@@ -191,6 +191,8 @@ export class Traffic {
   readonly items: Item[] = [];
   generated = 0;
   requests = 0;
+  /** Acknowledged requests per API base URL. */
+  readonly ackedPerUrl: Record<string, number> = {};
   private seq = 0;
   private readonly run = randomBytes(3).toString('hex');
   private nextSlot = performance.now();
@@ -233,7 +235,16 @@ export class Traffic {
         const { event_name: _name, ...event } = this.trackEvent(name, n);
         item.ids.push(event.event_id as string);
         const body = JSON.stringify(event);
-        return { item, build: () => ({ method: 'POST', path: `/api/v1/track/${name}`, key: tenant.keys.ingest, body, headers: ingest }) };
+        return {
+          item,
+          build: () => ({
+            method: 'POST',
+            path: `/api/v1/track/${name}`,
+            key: tenant.keys.ingest,
+            body,
+            headers: ingest,
+          }),
+        };
       }
       case 'track_batch':
       case 'bad_track': {
@@ -242,7 +253,10 @@ export class Traffic {
         if (kind === 'bad_track') events.push({ ...this.trackEvent('lead', n), event_time: Date.now() });
         item.ids.push(...events.map((e) => e.event_id as string));
         const body = JSON.stringify({ events });
-        return { item, build: () => ({ method: 'POST', path: '/api/v1/track', key: tenant.keys.ingest, body, headers: ingest }) };
+        return {
+          item,
+          build: () => ({ method: 'POST', path: '/api/v1/track', key: tenant.keys.ingest, body, headers: ingest }),
+        };
       }
       case 'events':
       case 'bad_events': {
@@ -295,7 +309,12 @@ export class Traffic {
           item,
           build: () => {
             const signed = signWebhook('generic', payload, secret);
-            return { method: 'POST', path: connection.path, body: signed.rawBody, headers: stringHeaders(signed.headers) };
+            return {
+              method: 'POST',
+              path: connection.path,
+              body: signed.rawBody,
+              headers: stringHeaders(signed.headers),
+            };
           },
         };
       }
@@ -314,7 +333,12 @@ export class Traffic {
         const signed = signWebhook('hotmart', fixture, connection.secret);
         return {
           item,
-          build: () => ({ method: 'POST', path: connection.path, body: signed.rawBody, headers: stringHeaders(signed.headers) }),
+          build: () => ({
+            method: 'POST',
+            path: connection.path,
+            body: signed.rawBody,
+            headers: stringHeaders(signed.headers),
+          }),
         };
       }
     }
@@ -342,8 +366,9 @@ export class Traffic {
     for (;;) {
       const req = prepared.build();
       this.requests += 1;
+      const base = this.baseUrl();
       try {
-        const res = await call(req.method, `${this.baseUrl()}${req.path}`, {
+        const res = await call(req.method, `${base}${req.path}`, {
           key: req.key,
           body: req.body,
           headers: req.headers,
@@ -352,6 +377,7 @@ export class Traffic {
         if (res.status >= 200 && res.status < 300) {
           item.acked = true;
           item.ackMs = res.ms;
+          this.ackedPerUrl[base] = (this.ackedPerUrl[base] ?? 0) + 1;
           return;
         }
         if (res.status < 500 && res.status !== 429 && res.status !== 408) return;

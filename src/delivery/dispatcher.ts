@@ -175,8 +175,8 @@ export class Dispatcher {
     else breaker.success();
     if (result.outcome === 'rate_limited') breaker.pause(result.retryAfterMs ?? this.deps.policy.throttlePauseMs);
     if (result.outcome === 'auth_broken') {
-      await pauseDestination(this.deps.db, destination.tenantId, destination.id, result.message);
-      this.destinationsAt = 0; // reread now: the paused destination leaves the active list
+      // No loop of this process claims for it again while the pause below is written.
+      this.destinations = this.destinations.filter((d) => d.id !== destination.id);
     }
     await recordOutcome(
       this.deps.db,
@@ -186,7 +186,15 @@ export class Dispatcher {
       transitions,
       `delivery.batch_${result.outcome}`,
     );
-    for (const t of transitions) this.delivered.inc({ outcome: t.status });
+    if (result.outcome === 'auth_broken') {
+      // Paused after the held deliveries are back to pending, so whoever sees the destination paused
+      // also sees its deliveries waiting, never still in flight.
+      await pauseDestination(this.deps.db, destination.tenantId, destination.id, result.message);
+      this.destinationsAt = 0; // reread now: the paused destination leaves the active list
+    }
+    const byStatus = new Map<string, number>();
+    for (const t of transitions) byStatus.set(t.status, (byStatus.get(t.status) ?? 0) + 1);
+    for (const [outcome, n] of byStatus) this.delivered.inc({ outcome }, n);
     if (result.outcome === 'delivered') {
       const doneAt = Date.now();
       for (const m of batch) this.latency.observe((doneAt - new Date(m.claim.committed_at).getTime()) / 1000);

@@ -94,7 +94,7 @@ export async function writeToOutbox(
     with ev as (
       insert into events (tenant_id, id, event_id, event_name, event_time, received_at, source, payload, session_id,
         consent_ads, is_test)
-      select ${tenantId}, e.id, e.event_id, e.event_name, e.event_time, ${at}::timestamptz, e.source, e.payload,
+      select ${tenantId}::uuid, e.id, e.event_id, e.event_name, e.event_time, ${at}::timestamptz, e.source, e.payload,
         e.session_id, e.consent_ads, e.is_test
       from jsonb_to_recordset(${JSON.stringify(eventRows)}::jsonb) as e(id uuid, event_id text, event_name text,
         event_time timestamptz, source text, payload jsonb, session_id text, consent_ads boolean, is_test boolean)
@@ -103,18 +103,18 @@ export async function writeToOutbox(
         destination_id uuid, event_id text, event_name text, status text, last_error text, dedup_key text)
     ), fresh as (
       insert into dedup_keys (tenant_id, destination_id, dedup_key, delivery_id, created_at)
-      select ${tenantId}, d.destination_id, d.dedup_key, d.delivery_id, ${at}::timestamptz from d where d.status = 'pending'
+      select ${tenantId}::uuid, d.destination_id, d.dedup_key, d.delivery_id, ${at}::timestamptz from d where d.status = 'pending'
       on conflict (tenant_id, destination_id, dedup_key) do update
         set delivery_id = excluded.delivery_id, created_at = excluded.created_at
-        where dedup_keys.created_at < ${at}::timestamptz - make_interval(hours => ${DEDUP_WINDOW_HOURS})
+        where dedup_keys.created_at < ${at}::timestamptz - make_interval(hours => ${DEDUP_WINDOW_HOURS}::int)
       returning destination_id, dedup_key
     )
     insert into deliveries (tenant_id, delivery_id, event_ref, destination_id, event_id, event_name, status, attempts,
       next_attempt_at, committed_at, last_error, attempt_log)
-    select ${tenantId}, d.delivery_id, d.event_ref, d.destination_id, d.event_id, d.event_name,
+    select ${tenantId}::uuid, d.delivery_id, d.event_ref, d.destination_id, d.event_id, d.event_name,
       case when d.status = 'pending' and f.dedup_key is null then 'deduplicated' else d.status end, 0,
       ${at}::timestamptz, ${at}::timestamptz,
-      case when d.status = 'pending' and f.dedup_key is null then ${repeated} else d.last_error end, '[]'
+      case when d.status = 'pending' and f.dedup_key is null then ${repeated} else d.last_error end, '[]'::jsonb
     from d left join fresh f on f.destination_id = d.destination_id and f.dedup_key = d.dedup_key`.execute(trx);
   return events.map(({ id, event }) => ({ id, event_id: event.event_id, event_name: event.event_name }));
 }

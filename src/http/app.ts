@@ -1,7 +1,8 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import { RastroError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { dashboardPlugin } from '../dashboard/plugin.ts';
 import { healthRoutes } from '../health/routes.ts';
@@ -38,6 +39,15 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newId();
+    },
+    // URLs the router refuses before any route runs (a malformed %-escape, a path segment over
+    // 100 characters) get the same error body as everything else.
+    frameworkErrors: (error, _request, reply) => {
+      const err =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new RastroError('validation_failed', 'a path segment is longer than 100 characters')
+          : new RastroError('validation_failed', `malformed URL: ${error.message}`);
+      void (reply as FastifyReply).status(err.statusCode).send(err.toBody());
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

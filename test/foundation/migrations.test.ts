@@ -20,5 +20,5 @@ describe('migrations (on the engine under test: PGlite, or PostgreSQL with DATAB
     } finally {
       await handle.close();
     }
-  });
+  }, 120_000);
 });
