@@ -1,14 +1,14 @@
 /**
  * Delivery benchmark: events from the database to the Meta emulator.
  *
- *   npx tsx bench/dispatch.ts              # PostgreSQL (DATABASE_URL or --pg) then embedded PGlite
+ *   npx tsx bench/dispatch.ts                 # PostgreSQL (DATABASE_URL or --pg) then embedded PGlite
  *   npx tsx bench/dispatch.ts --pg --engine postgres --events 200000 --rate 1000 --seconds 30
  *
  * (a) throughput: N events are committed first as pending deliveries (acceptEvents, 2,000 per
  *     transaction, no workers running), then a worker node starts and the drain rate is measured
  *     (Meta batches of up to 1,000). Rate = delivered / (last delivered_at - worker start); the
  *     "steady" rate is over the 10th..90th percentile of delivered_at, without start-up and tail.
- * (b) latency: a worker thread offers `rate` events/s for `seconds` s in small batches through
+ * (b) latency: a child process offers `rate` events/s for `seconds` s in small batches through
  *     POST /api/v1/events of a listening Rastro (role `all`, workers running); commit-to-delivered
  *     is deliveries.delivered_at - committed_at for every event (both stamped by Rastro's clock).
  *
@@ -16,12 +16,20 @@
  * full request validation) runs in a child process; Rastro runs on this process's main thread with
  * production delivery defaults, except the destination's token bucket, raised to 100,000 events/s
  * (Meta's own default in Rastro is 1,000/s, which would be the figure measured otherwise).
+ * Besides wall-clock rates it prints CPU time per 1,000 events of Rastro, of the PostgreSQL backends
+ * serving the bench database (from /proc) and of the emulator: on a shared machine that figure holds
+ * still while the rates move with the neighbours' load.
+ *
+ * Options: --engine postgres|pglite, --only throughput|latency, --events N, --chunk N (preload
+ * transaction size), --rate N, --seconds N, --batch N (events per request in (b)), --drain-timeout S,
+ * --delivery-only (only the delivery worker task), --trace-sql (time per statement),
+ * --profile DIR (CPU profiles of Rastro's side); BENCH_AUTO_EXPLAIN_MS=n logs slow plans to the
+ * PostgreSQL server's log; BENCH_CPU_PROF_DIR=dir profiles the emulator.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql, type LogEvent } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
@@ -151,7 +159,11 @@ const benchEvent = (prefix: string, i: number): EventInput => ({
   url: 'https://shop.example.com/obrigado',
   user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0',
   ip: '203.0.113.7',
-  user: { email: `buyer${i}@example.com`, phone: `(11) 9${String(10_000_000 + (i % 89_999_999))}`, first_name: 'Maria' },
+  user: {
+    email: `buyer${i}@example.com`,
+    phone: `(11) 9${String(10_000_000 + (i % 89_999_999))}`,
+    first_name: 'Maria',
+  },
   value: 197,
   currency: 'BRL',
   order_id: `order-${prefix}-${i}`,
@@ -290,12 +302,16 @@ interface ThroughputResult {
   duplicates: number;
   statuses: Record<string, number>;
   /** CPU milliseconds per 1,000 delivered events, by process, during the drain. */
-  cpuPer1000: { rastro: number; postgres: number; autovacuum: number; emulator: number };
+  cpuPer1000: CpuPer1000;
   rssMiB: number;
   emulatorRssMiB: number;
 }
 
-async function throughput(engine: EngineChoice, emulator: EmulatorChild, serverUrl?: string): Promise<ThroughputResult> {
+async function throughput(
+  engine: EngineChoice,
+  emulator: EmulatorChild,
+  serverUrl?: string,
+): Promise<ThroughputResult> {
   const database = await createBenchDatabase(engine, serverUrl);
   const handle = await openBenchDatabase(database);
   const rss = rssSampler();
@@ -317,7 +333,9 @@ async function throughput(engine: EngineChoice, emulator: EmulatorChild, serverU
     sqlTimes.clear(); // --trace-sql reports the drain only
     const profiler = await startProfiler();
     const pgCpu =
-      database.serverUrl && database.databaseName ? new PostgresCpu(database.serverUrl, database.databaseName) : undefined;
+      database.serverUrl && database.databaseName
+        ? new PostgresCpu(database.serverUrl, database.databaseName)
+        : undefined;
     await pgCpu?.start();
     const cpuBefore = { rastro: processCpuMs(), emulator: (await emulator.stats()).cpuMs };
     const startedAt = Date.now();
@@ -406,10 +424,12 @@ async function throughput(engine: EngineChoice, emulator: EmulatorChild, serverU
 
 // ---- (b) latency at a steady offered rate ------------------------------------------------------------
 
-/** Open-loop load: batches leave on schedule whether or not earlier ones were answered. */
-const OFFER_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { url, key, rate, seconds, batch } = workerData;
+/**
+ * Open-loop load: batches leave on schedule whether or not earlier ones were answered. Runs as a
+ * child process (`node -e`), so its CPU is neither Rastro's nor counted as Rastro's.
+ */
+const OFFER_PROCESS = `
+const { url, key, rate, seconds, batch } = JSON.parse(process.argv[1]);
 const intervalMs = (1000 * batch) / rate;
 const total = Math.round((rate * seconds) / batch);
 const acks = [];
@@ -438,7 +458,7 @@ const post = async () => {
     statuses.error = (statuses.error || 0) + 1;
   }
   acks.push(performance.now() - t0);
-  if (++done === total) parentPort.postMessage({ acks, statuses, seconds: (performance.now() - start) / 1000, events: i });
+  if (++done === total) process.send({ acks, statuses, seconds: (performance.now() - start) / 1000, events: i });
 };
 const tick = () => {
   const due = Math.min(total, Math.floor((performance.now() - start) / intervalMs) + 1);
@@ -462,6 +482,8 @@ interface LatencyResult {
   p99: number;
   max: number;
   statuses: Record<string, number>;
+  /** CPU milliseconds per 1,000 events, accepted and delivered, while offered and drained. */
+  cpuPer1000: CpuPer1000;
   rssMiB: number;
   emulatorRssMiB: number;
 }
@@ -478,19 +500,38 @@ async function latency(engine: EngineChoice, emulator: EmulatorChild, serverUrl?
       `  (b) ${engine}: offering ${fmt(RATE)} events/s for ${SECONDS} s, ${REQUEST_BATCH} per request, to ${node.url}`,
     );
     const profiler = await startProfiler();
-    const offer = await new Promise<{ acks: number[]; statuses: Record<string, number>; seconds: number; events: number }>(
-      (resolve, reject) => {
-        const worker = new Worker(OFFER_WORKER, {
-          eval: true,
-          workerData: { url: `${node!.url}/api/v1/events`, key: adminKey, rate: RATE, seconds: SECONDS, batch: REQUEST_BATCH },
-        });
-        worker.once('message', (m) => {
-          void worker.terminate();
+    const pgCpu =
+      database.serverUrl && database.databaseName
+        ? new PostgresCpu(database.serverUrl, database.databaseName)
+        : undefined;
+    await pgCpu?.start();
+    const cpuBefore = { rastro: processCpuMs(), emulator: (await emulator.stats()).cpuMs };
+    const offer = await new Promise<{
+      acks: number[];
+      statuses: Record<string, number>;
+      seconds: number;
+      events: number;
+    }>((resolve, reject) => {
+      const settings = {
+        url: `${node!.url}/api/v1/events`,
+        key: adminKey,
+        rate: RATE,
+        seconds: SECONDS,
+        batch: REQUEST_BATCH,
+      };
+      const child = spawn(process.execPath, ['-e', OFFER_PROCESS, JSON.stringify(settings)], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      child.once(
+        'message',
+        (m: { acks: number[]; statuses: Record<string, number>; seconds: number; events: number }) => {
+          child.kill();
           resolve(m);
-        });
-        worker.once('error', reject);
-      },
-    );
+        },
+      );
+      child.once('error', reject);
+      child.once('exit', (code) => code && reject(new Error(`load generator exited with ${code}`)));
+    });
     await profiler?.stop(`dispatch-offer-${engine}`);
     const accepted = (offer.statuses['202'] ?? 0) * REQUEST_BATCH;
     const deadline = Date.now() + 60_000;
@@ -499,6 +540,11 @@ async function latency(engine: EngineChoice, emulator: EmulatorChild, serverUrl?
       if ((!counts.pending && !counts.processing) || Date.now() > deadline) break;
       await sleep(100);
     }
+    const cpu = {
+      rastro: processCpuMs() - cpuBefore.rastro,
+      emulator: (await emulator.stats()).cpuMs - cpuBefore.emulator,
+      ...((await pgCpu?.stop()) ?? { clients: 0, background: 0 }),
+    };
     const rows = await sql<{ ms: number }>`
       select extract(epoch from (delivered_at - committed_at)) * 1000 as ms
       from deliveries where status = 'delivered'`.execute(handle.db);
@@ -521,6 +567,12 @@ async function latency(engine: EngineChoice, emulator: EmulatorChild, serverUrl?
       p99: percentile(ms, 99),
       max: ms.length ? ms[ms.length - 1]! : Number.NaN,
       statuses,
+      cpuPer1000: {
+        rastro: (1000 * cpu.rastro) / ms.length,
+        postgres: (1000 * cpu.clients) / ms.length,
+        autovacuum: (1000 * cpu.background) / ms.length,
+        emulator: (1000 * cpu.emulator) / ms.length,
+      },
       rssMiB: rss.stop(),
       emulatorRssMiB: (await emulator.stats()).maxRssKiB / 1024,
     };
@@ -532,16 +584,49 @@ async function latency(engine: EngineChoice, emulator: EmulatorChild, serverUrl?
   }
 }
 
+type CpuPer1000 = { rastro: number; postgres: number; autovacuum: number; emulator: number };
+
+/** CPU time per event does not swing with whatever else loads the machine; wall-clock rates do. */
+function printCpu(what: string, results: { engine: EngineChoice; cpuPer1000: CpuPer1000 }[]): void {
+  console.log(
+    `\nCPU ms per 1,000 events ${what}; total = rastro + postgres client backends + emulator ` +
+      '(autovacuum apart: it runs when it runs); capacity = 2 cores / total',
+  );
+  console.log(
+    table(
+      [
+        'engine',
+        'rastro',
+        'postgres',
+        'autovacuum',
+        'emulator',
+        'total',
+        '2-core capacity events/s',
+        'without emulator',
+      ],
+      results.map(({ engine, cpuPer1000: c }) => {
+        const total = c.rastro + c.postgres + c.emulator;
+        return [
+          engine,
+          fmt(c.rastro),
+          engine === 'postgres' ? fmt(c.postgres) : 'in rastro',
+          engine === 'postgres' ? fmt(c.autovacuum) : '-',
+          fmt(c.emulator),
+          fmt(total),
+          fmt((2000 * 1000) / total),
+          fmt((2000 * 1000) / (c.rastro + c.postgres)),
+        ];
+      }),
+    ),
+  );
+}
+
 // ---- main -------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   const serverUrl = postgresServerUrl(args);
   const engines: EngineChoice[] =
-    engineArg === 'postgres' || engineArg === 'pglite'
-      ? [engineArg]
-      : serverUrl
-        ? ['postgres', 'pglite']
-        : ['pglite'];
+    engineArg === 'postgres' || engineArg === 'pglite' ? [engineArg] : serverUrl ? ['postgres', 'pglite'] : ['pglite'];
   if (engines.includes('postgres') && !serverUrl) throw new Error('--engine postgres needs DATABASE_URL or --pg');
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
   console.log(
@@ -568,10 +653,27 @@ async function main(): Promise<void> {
   }
 
   if (tp.length > 0) {
-    console.log('\n(a) throughput: preloaded pending deliveries drained to the emulator (target ≥ 20,000/s on PostgreSQL)');
+    console.log(
+      '\n(a) throughput: preloaded pending deliveries drained to the emulator (target ≥ 20,000/s on PostgreSQL)',
+    );
     console.log(
       table(
-        ['engine', 'events', 'delivered', 'seconds', 'events/s', 'steady/s', 'batches', 'avg batch', 'batch p50 ms', 'emulator got', 'dups', 'preload/s', 'peak RSS MiB', 'emulator RSS MiB'],
+        [
+          'engine',
+          'events',
+          'delivered',
+          'seconds',
+          'events/s',
+          'steady/s',
+          'batches',
+          'avg batch',
+          'batch p50 ms',
+          'emulator got',
+          'dups',
+          'preload/s',
+          'peak RSS MiB',
+          'emulator RSS MiB',
+        ],
         tp.map((r) => [
           r.engine,
           fmt(r.events),
@@ -590,45 +692,28 @@ async function main(): Promise<void> {
         ]),
       ),
     );
-    console.log(
-      '\nCPU ms per 1,000 delivered events during the drain (total = rastro + postgres client backends + emulator; ' +
-        'autovacuum apart, it runs when it runs); capacity = 2 cores / total',
-    );
-    console.log(
-      table(
-        [
-          'engine',
-          'rastro ms',
-          'postgres ms',
-          'autovacuum ms',
-          'emulator ms',
-          'total ms',
-          '2-core capacity events/s',
-          'without emulator',
-        ],
-        tp.map((r) => {
-          const c = r.cpuPer1000;
-          const total = c.rastro + c.postgres + c.emulator;
-          return [
-            r.engine,
-            fmt(c.rastro),
-            r.engine === 'postgres' ? fmt(c.postgres) : 'in rastro',
-            r.engine === 'postgres' ? fmt(c.autovacuum) : '-',
-            fmt(c.emulator),
-            fmt(total),
-            fmt((2000 * 1000) / total),
-            fmt((2000 * 1000) / (c.rastro + c.postgres)),
-          ];
-        }),
-      ),
-    );
+    printCpu('during the drain', tp);
     for (const r of tp) console.log(`  ${r.engine} final statuses: ${JSON.stringify(r.statuses)}`);
   }
   if (lat.length > 0) {
     console.log('\n(b) latency: commit-to-delivered at a steady offered rate (target p95 ≤ 500 ms on PostgreSQL)');
     console.log(
       table(
-        ['engine', 'offered', 'offered/s', 'accepted', 'ack p50 ms', 'ack p99 ms', 'delivered', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'peak RSS MiB', 'emulator RSS MiB'],
+        [
+          'engine',
+          'offered',
+          'offered/s',
+          'accepted',
+          'ack p50 ms',
+          'ack p99 ms',
+          'delivered',
+          'p50 ms',
+          'p95 ms',
+          'p99 ms',
+          'max ms',
+          'peak RSS MiB',
+          'emulator RSS MiB',
+        ],
         lat.map((r) => [
           r.engine,
           fmt(r.offered),
@@ -646,6 +731,7 @@ async function main(): Promise<void> {
         ]),
       ),
     );
+    printCpu('accepted (POST /api/v1/events) and delivered, while offered and drained', lat);
     for (const r of lat) console.log(`  ${r.engine} final statuses: ${JSON.stringify(r.statuses)}`);
   }
   console.log(`\npeak RSS of this process over the whole run: ${fmt(peakRssMiB())} MiB`);

@@ -112,7 +112,9 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 }
 
 export const fmt = (n: number, digits = 0): string =>
-  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-';
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '-';
 
 /** Peak resident set size of this process so far, in MiB. */
 export const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
@@ -179,7 +181,8 @@ export class PostgresCpu {
     await this.sample();
     await this.client?.end();
     const total = { clients: 0, background: 0 };
-    for (const [pid, s] of this.seen) total[s.client ? 'clients' : 'background'] += s.ms - (this.baseline.get(pid) ?? 0);
+    for (const [pid, s] of this.seen)
+      total[s.client ? 'clients' : 'background'] += s.ms - (this.baseline.get(pid) ?? 0);
     return total;
   }
 }

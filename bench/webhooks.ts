@@ -132,7 +132,15 @@ if (pgUrl) rows.push(...(await rastroRows('postgres', pgUrl)));
 console.log(
   table(
     ['scenario', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'ok', 'failed'],
-    rows.map(({ name, r }) => [name, fmt(r.rps), fmt(r.p50, 2), fmt(r.p95, 2), fmt(r.p99, 2), r.ok, r.failed + r.errors]),
+    rows.map(({ name, r }) => [
+      name,
+      fmt(r.rps),
+      fmt(r.p50, 2),
+      fmt(r.p95, 2),
+      fmt(r.p99, 2),
+      r.ok,
+      r.failed + r.errors,
+    ]),
   ),
 );
 console.log(`target: p99 ≤ 20 ms at 500 webhooks/s on PostgreSQL; peak RSS ${fmt(peakRssMiB())} MiB`);

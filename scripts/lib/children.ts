@@ -148,7 +148,7 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-/** The Meta emulator (storeEvents on) in its own process; see ./meta-emulator-process.ts. */
+/** The Meta emulator in its own process; see ./meta-emulator-process.ts. */
 export class EmulatorProcess {
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
@@ -170,7 +170,12 @@ export class EmulatorProcess {
     });
   }
 
-  static async start(options: { tokens: Record<string, string[]>; latencyMs?: number }): Promise<EmulatorProcess> {
+  static async start(options: {
+    tokens: Record<string, string[]>;
+    latencyMs?: number;
+    /** Keep every accepted event (default true; the load test keeps counters only). */
+    storeEvents?: boolean;
+  }): Promise<EmulatorProcess> {
     const child = fork(fileURLToPath(new URL('./meta-emulator-process.ts', import.meta.url)), [], {
       cwd: REPO_ROOT,
       execArgv: ['--import', 'tsx'],

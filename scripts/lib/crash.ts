@@ -63,7 +63,7 @@ export interface CrashReport {
   expected: number;
   lost: string[];
   duplicates: { pixel: string; eventId: string; times: number; kind: string }[];
-  /** Repeated receipts with a kill between the first and the repeat (any other repeat fails the run). */
+  /** Repeated receipts with a worker kill between the first and the repeat (any other repeat fails the run). */
   duplicatesAcrossKill: number;
   /** Repeats without a kill in between (receive times relative to the first kill, ms). */
   unexplainedRepeats: { pixel: string; eventId: string; at: [number, number] }[];
@@ -129,6 +129,8 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
     // ---- traffic, with kills at random moments --------------------------------------------------
     const restartMs: number[] = [];
     const killTimes: number[] = [];
+    /** Kills that took a delivery worker down: only those can explain a re-send. */
+    const workerKillTimes: number[] = [];
     let killsDone = 0;
     let killerDone = false;
     // The traffic goes on until the last kill is over, so every kill falls under load.
@@ -163,6 +165,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
             : [processes, [processes[0]!], [processes[1]!]][Math.floor(Math.random() * 3)]!;
         const killedAt = now();
         killTimes.push(Date.now());
+        if (victims.some((v) => v.options.role !== 'api')) workerKillTimes.push(Date.now());
         for (const v of victims) await v.kill('SIGKILL');
         killsDone += 1;
         log(
@@ -196,8 +199,8 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
     // ---- checks --------------------------------------------------------------------------------
     const stored = await readStore(database, tenant);
     const report = check(options, traffic, summary.counts, stored, tenant);
-    // A re-send is explained by a crash when a kill fell between the two receipts of the event.
-    const straddles = (r: { at: [number, number] }) => killTimes.some((k) => r.at[0] <= k && k <= r.at[1]);
+    // A re-send is explained by a crash when a worker was killed between the two receipts of the event.
+    const straddles = (r: { at: [number, number] }) => workerKillTimes.some((k) => r.at[0] <= k && k <= r.at[1]);
     report.duplicatesAcrossKill = summary.repeats.filter(straddles).length;
     report.unexplainedRepeats = summary.repeats
       .filter((r) => !straddles(r))

@@ -1,5 +1,5 @@
 /**
- * The Meta emulator as a child process of the crash, scale-out and load scripts (storeEvents on).
+ * The Meta emulator as a child process of the crash, scale-out and load scripts (storeEvents on by default).
  * It outlives every Rastro process the scripts kill, so what it counts is what Meta would have got.
  * Options come in EMULATOR_OPTIONS (JSON); requests come over IPC as `{id, type, args}` and are
  * answered `{id, result}`: `summary` (per pixel: event_id -> times received, the busiest sliding
@@ -16,10 +16,11 @@ interface Message {
 const options = JSON.parse(process.env.EMULATOR_OPTIONS ?? '{}') as {
   tokens?: Record<string, string[]>;
   latencyMs?: number;
+  storeEvents?: boolean;
 };
 
 if (process.send) {
-  const emulator = await startMetaEmulator({ storeEvents: true, tokens: options.tokens });
+  const emulator = await startMetaEmulator({ storeEvents: options.storeEvents ?? true, tokens: options.tokens });
   if (options.latencyMs) emulator.injectFaults({ latencyMs: options.latencyMs });
 
   const summary = (windowMs: number) => {

@@ -45,6 +45,8 @@ export class Dispatcher {
   private readonly breakers = new Map<string, CircuitBreaker>();
   /** In-flight batches per destination in this process (several loops share one dispatcher). */
   private readonly busy = new Map<string, number>();
+  /** Destinations whose token was just refused, while their pause is being written. */
+  private readonly pausing = new Set<string>();
   private lastLeaseSweep = 0;
   private readonly delivered: Counter<'outcome'>;
   private readonly latency: Histogram;
@@ -90,7 +92,7 @@ export class Dispatcher {
       this.destinationsAt = nowMs;
     }
     const work = this.destinations
-      .filter((d) => (this.busy.get(d.id) ?? 0) < MAX_PARALLEL_BATCHES)
+      .filter((d) => (this.busy.get(d.id) ?? 0) < MAX_PARALLEL_BATCHES && !this.pausing.has(d.id))
       .map((d) => this.runDestination(d));
     const counts = await Promise.all(work);
     return counts.reduce((a, b) => a + b, 0);
@@ -174,23 +176,25 @@ export class Dispatcher {
     if (result.outcome === 'retryable') breaker.failure();
     else breaker.success();
     if (result.outcome === 'rate_limited') breaker.pause(result.retryAfterMs ?? this.deps.policy.throttlePauseMs);
-    if (result.outcome === 'auth_broken') {
-      // No loop of this process claims for it again while the pause below is written.
-      this.destinations = this.destinations.filter((d) => d.id !== destination.id);
-    }
-    await recordOutcome(
-      this.deps.db,
-      this.workerId,
-      destination.id,
-      { tenantId: destination.tenantId, destinationId: destination.id, startedAt, size: batch.length, result },
-      transitions,
-      `delivery.batch_${result.outcome}`,
-    );
-    if (result.outcome === 'auth_broken') {
-      // Paused after the held deliveries are back to pending, so whoever sees the destination paused
-      // also sees its deliveries waiting, never still in flight.
-      await pauseDestination(this.deps.db, destination.tenantId, destination.id, result.message);
-      this.destinationsAt = 0; // reread now: the paused destination leaves the active list
+    // No loop of this process claims for the destination between the two writes below.
+    if (result.outcome === 'auth_broken') this.pausing.add(destination.id);
+    try {
+      await recordOutcome(
+        this.deps.db,
+        this.workerId,
+        destination.id,
+        { tenantId: destination.tenantId, destinationId: destination.id, startedAt, size: batch.length, result },
+        transitions,
+        `delivery.batch_${result.outcome}`,
+      );
+      if (result.outcome === 'auth_broken') {
+        // Paused after the held deliveries are back to pending, so whoever sees the destination
+        // paused also sees its deliveries waiting, never still in flight.
+        await pauseDestination(this.deps.db, destination.tenantId, destination.id, result.message);
+        this.destinationsAt = 0; // reread now: the paused destination leaves the active list
+      }
+    } finally {
+      this.pausing.delete(destination.id);
     }
     const byStatus = new Map<string, number>();
     for (const t of transitions) byStatus.set(t.status, (byStatus.get(t.status) ?? 0) + 1);

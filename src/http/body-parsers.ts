@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import sjson from 'secure-json-parse';
 import { RastroError } from '../core/errors.ts';
+import { LONE_SURROGATE } from '../core/storable.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,7 +24,6 @@ const parseJson = (buffer: Buffer): unknown => {
 
 /** Deeper than any Rastro body needs; past it serializing and storing would overflow the stack. */
 export const MAX_JSON_DEPTH = 64;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const NUL_PROBLEM = 'strings must not contain NUL (\\u0000)';
 
 const refuse = (field: string, problem: string) =>

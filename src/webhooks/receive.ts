@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { RastroError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hash.ts';
+import { storableDeep } from '../core/storable.ts';
 import { newId } from '../core/ids.ts';
 import { getGateway } from '../gateways/registry.ts';
 import type { GatewayConversion, RawWebhook } from '../gateways/types.ts';
@@ -77,7 +78,9 @@ export const webhookRoutes: RouteModule = (ctx) => async (app) => {
         gateway.auth === 'url_secret' ? { ok: true as const } : gateway.verify(webhook, secret, new Date());
       if (!verdict.ok) throw new RastroError('invalid_signature', `${gatewayId} signature rejected: ${verdict.reason}`);
 
-      const parsed = gateway.parse(webhook);
+      // A gateway's text may hold what PostgreSQL cannot store (NUL, a lone surrogate): stored
+      // replaced, never refused, or the gateway would retry a sale forever. The raw body stays intact.
+      const parsed = storableDeep(gateway.parse(webhook));
       if (parsed.kind === 'ping') return { status: 'ping' };
       const receiptId = newId();
       const isConversion = parsed.kind === 'conversion';
