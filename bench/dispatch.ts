@@ -27,6 +27,7 @@
  * PostgreSQL server's log; BENCH_CPU_PROF_DIR=dir profiles the emulator.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
@@ -79,6 +80,8 @@ if (DELIVERY_ONLY) {
   const keep = workerTaskFactories.filter((f) => f === deliveryTask);
   workerTaskFactories.splice(0, workerTaskFactories.length, ...keep);
 }
+/** Event ids differ between runs and scenarios: the emulator counts a repeated event_id as a duplicate. */
+const RUN = randomBytes(3).toString('hex');
 const engineArg = args.includes('--engine') ? args[args.indexOf('--engine') + 1] : undefined;
 
 // ---- The Meta emulator child process ------------------------------------------------------------
@@ -322,9 +325,9 @@ async function throughput(
     const preloadStart = performance.now();
     for (let done = 0; done < EVENTS; done += PRELOAD_CHUNK) {
       const n = Math.min(PRELOAD_CHUNK, EVENTS - done);
-      const inputs = Array.from({ length: n }, (_, i) => benchEvent('tp', done + i));
+      const inputs = Array.from({ length: n }, (_, i) => benchEvent(`tp-${engine}-${RUN}`, done + i));
       await acceptEvents(api.ctx, tenantId, inputs, 'bench');
-      if ((done / PRELOAD_CHUNK) % 25 === 0) process.stdout.write(`  preloaded ${fmt(done + n)}\r`);
+      if (done + n === EVENTS || (done + n) % 50_000 < PRELOAD_CHUNK) console.log(`      preloaded ${fmt(done + n)}`);
     }
     const preloadSeconds = (performance.now() - preloadStart) / 1000;
     await api.stop();
@@ -429,17 +432,17 @@ async function throughput(
  * child process (`node -e`), so its CPU is neither Rastro's nor counted as Rastro's.
  */
 const OFFER_PROCESS = `
-const { url, key, rate, seconds, batch } = JSON.parse(process.argv[1]);
+const { url, key, rate, seconds, batch, prefix } = JSON.parse(process.argv[1]);
 const intervalMs = (1000 * batch) / rate;
 const total = Math.round((rate * seconds) / batch);
 const acks = [];
 const statuses = {};
 let sent = 0, done = 0, i = 0;
 const event = (n) => ({
-  event_name: 'purchase', event_id: 'lat-' + n, url: 'https://shop.example.com/obrigado',
+  event_name: 'purchase', event_id: prefix + n, url: 'https://shop.example.com/obrigado',
   user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0', ip: '203.0.113.7',
   user: { email: 'buyer' + n + '@example.com', phone: '(11) 9' + String(10000000 + n), first_name: 'Maria' },
-  value: 197, currency: 'BRL', order_id: 'order-lat-' + n,
+  value: 197, currency: 'BRL', order_id: 'order-' + prefix + n,
 });
 const start = performance.now();
 const post = async () => {
@@ -481,6 +484,8 @@ interface LatencyResult {
   p95: number;
   p99: number;
   max: number;
+  emulatorEvents: number;
+  duplicates: number;
   statuses: Record<string, number>;
   /** CPU milliseconds per 1,000 events, accepted and delivered, while offered and drained. */
   cpuPer1000: CpuPer1000;
@@ -505,7 +510,8 @@ async function latency(engine: EngineChoice, emulator: EmulatorChild, serverUrl?
         ? new PostgresCpu(database.serverUrl, database.databaseName)
         : undefined;
     await pgCpu?.start();
-    const cpuBefore = { rastro: processCpuMs(), emulator: (await emulator.stats()).cpuMs };
+    const before = await emulator.stats();
+    const cpuBefore = { rastro: processCpuMs(), emulator: before.cpuMs };
     const offer = await new Promise<{
       acks: number[];
       statuses: Record<string, number>;
@@ -518,6 +524,7 @@ async function latency(engine: EngineChoice, emulator: EmulatorChild, serverUrl?
         rate: RATE,
         seconds: SECONDS,
         batch: REQUEST_BATCH,
+        prefix: `lat-${engine}-${RUN}-`,
       };
       const child = spawn(process.execPath, ['-e', OFFER_PROCESS, JSON.stringify(settings)], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -551,6 +558,7 @@ async function latency(engine: EngineChoice, emulator: EmulatorChild, serverUrl?
     const ms = Float64Array.from(rows.rows.map((r) => Number(r.ms))).sort();
     const acks = Float64Array.from(offer.acks).sort();
     const statuses = await statusCounts(handle);
+    const after = await emulator.stats();
     await node.stop();
     node = undefined;
     return {
@@ -566,6 +574,8 @@ async function latency(engine: EngineChoice, emulator: EmulatorChild, serverUrl?
       p95: percentile(ms, 95),
       p99: percentile(ms, 99),
       max: ms.length ? ms[ms.length - 1]! : Number.NaN,
+      emulatorEvents: after.stats.eventsReceived - before.stats.eventsReceived,
+      duplicates: after.stats.duplicateEvents - before.stats.duplicateEvents,
       statuses,
       cpuPer1000: {
         rastro: (1000 * cpu.rastro) / ms.length,
@@ -711,6 +721,8 @@ async function main(): Promise<void> {
           'p95 ms',
           'p99 ms',
           'max ms',
+          'emulator got',
+          'dups',
           'peak RSS MiB',
           'emulator RSS MiB',
         ],
@@ -726,6 +738,8 @@ async function main(): Promise<void> {
           fmt(r.p95),
           fmt(r.p99),
           fmt(r.max),
+          fmt(r.emulatorEvents),
+          fmt(r.duplicates),
           fmt(r.rssMiB),
           fmt(r.emulatorRssMiB),
         ]),
