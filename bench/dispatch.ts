@@ -29,6 +29,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -304,6 +305,8 @@ interface ThroughputResult {
   emulatorEvents: number;
   duplicates: number;
   statuses: Record<string, number>;
+  /** The machine's 1-minute load average when the drain ended (2 cores). */
+  loadAverage: number;
   /** CPU milliseconds per 1,000 delivered events, by process, during the drain. */
   cpuPer1000: CpuPer1000;
   rssMiB: number;
@@ -409,6 +412,7 @@ async function throughput(
       emulatorEvents: after.stats.eventsReceived - before.eventsReceived,
       duplicates: after.stats.duplicateEvents - before.duplicateEvents,
       statuses: await statusCounts(handle),
+      loadAverage: loadavg()[0]!,
       cpuPer1000: {
         rastro: (1000 * cpu.rastro) / delivered,
         postgres: (1000 * cpu.clients) / delivered,
@@ -486,6 +490,10 @@ interface LatencyResult {
   max: number;
   emulatorEvents: number;
   duplicates: number;
+  /** Answers to the load generator's requests by HTTP status (`error`: no answer). */
+  httpStatuses: Record<string, number>;
+  /** The machine's 1-minute load average when the scenario ended (2 cores). */
+  loadAverage: number;
   statuses: Record<string, number>;
   /** CPU milliseconds per 1,000 events, accepted and delivered, while offered and drained. */
   cpuPer1000: CpuPer1000;
@@ -576,6 +584,8 @@ async function latency(engine: EngineChoice, emulator: EmulatorChild, serverUrl?
       max: ms.length ? ms[ms.length - 1]! : Number.NaN,
       emulatorEvents: after.stats.eventsReceived - before.stats.eventsReceived,
       duplicates: after.stats.duplicateEvents - before.stats.duplicateEvents,
+      httpStatuses: offer.statuses,
+      loadAverage: loadavg()[0]!,
       statuses,
       cpuPer1000: {
         rastro: (1000 * cpu.rastro) / ms.length,
@@ -596,35 +606,31 @@ async function latency(engine: EngineChoice, emulator: EmulatorChild, serverUrl?
 
 type CpuPer1000 = { rastro: number; postgres: number; autovacuum: number; emulator: number };
 
-/** CPU time per event does not swing with whatever else loads the machine; wall-clock rates do. */
+/**
+ * CPU time per event does not swing with whatever else loads the machine; wall-clock rates do.
+ * Capacity: on PostgreSQL, 2 cores / total; on PGlite the database runs on Rastro's main thread, so
+ * 1 core / Rastro's time (an upper bound: the process time includes GC and I/O helper threads).
+ */
 function printCpu(what: string, results: { engine: EngineChoice; cpuPer1000: CpuPer1000 }[]): void {
   console.log(
     `\nCPU ms per 1,000 events ${what}; total = rastro + postgres client backends + emulator ` +
-      '(autovacuum apart: it runs when it runs); capacity = 2 cores / total',
+      '(autovacuum apart: it runs when it runs)',
   );
   console.log(
     table(
-      [
-        'engine',
-        'rastro',
-        'postgres',
-        'autovacuum',
-        'emulator',
-        'total',
-        '2-core capacity events/s',
-        'without emulator',
-      ],
+      ['engine', 'rastro', 'postgres', 'autovacuum', 'emulator', 'total', 'capacity events/s', 'without emulator'],
       results.map(({ engine, cpuPer1000: c }) => {
         const total = c.rastro + c.postgres + c.emulator;
+        const pg = engine === 'postgres';
         return [
           engine,
           fmt(c.rastro),
-          engine === 'postgres' ? fmt(c.postgres) : 'in rastro',
-          engine === 'postgres' ? fmt(c.autovacuum) : '-',
+          pg ? fmt(c.postgres) : 'in rastro',
+          pg ? fmt(c.autovacuum) : '-',
           fmt(c.emulator),
           fmt(total),
-          fmt((2000 * 1000) / total),
-          fmt((2000 * 1000) / (c.rastro + c.postgres)),
+          pg ? `${fmt((2000 * 1000) / total)} (2 cores)` : `${fmt((1000 * 1000) / c.rastro)} (1 thread)`,
+          pg ? fmt((2000 * 1000) / (c.rastro + c.postgres)) : '-',
         ];
       }),
     ),
@@ -703,7 +709,9 @@ async function main(): Promise<void> {
       ),
     );
     printCpu('during the drain', tp);
-    for (const r of tp) console.log(`  ${r.engine} final statuses: ${JSON.stringify(r.statuses)}`);
+    for (const r of tp) {
+      console.log(`  ${r.engine}: load average ${fmt(r.loadAverage, 1)}; final statuses ${JSON.stringify(r.statuses)}`);
+    }
   }
   if (lat.length > 0) {
     console.log('\n(b) latency: commit-to-delivered at a steady offered rate (target p95 ≤ 500 ms on PostgreSQL)');
@@ -746,7 +754,12 @@ async function main(): Promise<void> {
       ),
     );
     printCpu('accepted (POST /api/v1/events) and delivered, while offered and drained', lat);
-    for (const r of lat) console.log(`  ${r.engine} final statuses: ${JSON.stringify(r.statuses)}`);
+    for (const r of lat) {
+      console.log(
+        `  ${r.engine}: load average ${fmt(r.loadAverage, 1)}; HTTP answers ${JSON.stringify(r.httpStatuses)}; ` +
+          `final statuses ${JSON.stringify(r.statuses)}`,
+      );
+    }
   }
   console.log(`\npeak RSS of this process over the whole run: ${fmt(peakRssMiB())} MiB`);
 }

@@ -36,6 +36,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
           oid === INT8_OID || oid === NUMERIC_OID ? toNumber : pg.types.getTypeParser(oid, format),
       } as pg.CustomTypesConfig,
     });
+    // An idle client whose server connection dies (a restart, a failover, an administrator's
+    // terminate) is an 'error' event on the pool; without a listener it would kill the process.
+    // The pool drops that client and the next query opens a new one.
+    pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
