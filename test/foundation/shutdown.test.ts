@@ -63,7 +63,7 @@ describe('rastro serve (child process)', () => {
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 200 && !output.includes('rastro listening'); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 900 && !output.includes('rastro listening'); i++) await new Promise((r) => setTimeout(r, 100));
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
 
     // An upload still streaming when SIGTERM arrives must be answered, not cut.
@@ -76,7 +76,7 @@ describe('rastro serve (child process)', () => {
     expect(output).toContain('shutting down');
     expect(output).toContain('rastro stopped');
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
-  }, 60_000);
+  }, 150_000);
 
   it('refuses to start on an invalid variable with one line naming it', async () => {
     const child = spawn(process.execPath, ['bin/rastro.js', 'serve'], {
