@@ -89,5 +89,5 @@ describe('rastro serve (child process)', () => {
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/^rastro: invalid configuration: PORT: /);
-  }, 30_000);
+  }, 90_000);
 });
