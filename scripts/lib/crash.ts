@@ -171,7 +171,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
         log(
           `kill ${killsDone}/${options.kills}: ${victims.map((v) => v.options.role).join('+')} at ${traffic.generated} events`,
         );
-        await sleep(Math.random() * 300);
+        await sleep(Math.random() * 1000);
         for (const v of victims) await v.start();
         restartMs.push(now() - killedAt);
       }

@@ -446,64 +446,6 @@ describe('bad input at every public route', () => {
     expect(performance.now() - started).toBeLessThan(10_000);
   }, 120_000);
 
-  it('keeps the fixes for what fuzzing found', async () => {
-    const json = (url: string, key: string, payload: string) =>
-      send(
-        {
-          method: 'POST',
-          url,
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          payload,
-        },
-        url,
-      );
-    // A lone surrogate is stored as U+FFFD; NUL is refused; neither is a 500.
-    const tenantRes = await json('/api/v1/tenants', OPERATOR_TOKEN, '{"name":"caf\\ud83d"}');
-    expect(tenantRes.statusCode).toBe(201);
-    expect((tenantRes.json() as { name: string }).name).toBe('caf\uFFFD');
-    const nul = await json(
-      '/api/v1/events',
-      tenant.keys.admin,
-      '{"events":[{"event_name":"lead","content_name":"a\\u0000"}]}',
-    );
-    expect(nul.statusCode).toBe(400);
-    // Deep nesting inside `custom` is refused before it reaches the database.
-    const deep = '{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000);
-    const deepRes = await json(
-      '/api/v1/events',
-      tenant.keys.admin,
-      `{"events":[{"event_name":"lead","custom":{"x":${deep}}}]}`,
-    );
-    expect(deepRes.statusCode).toBe(400);
-    // Router refusals carry Rastro's error body.
-    expect((await send({ method: 'GET', url: `/api/v1/events/${'a'.repeat(150)}` }, 'long param')).statusCode).toBe(
-      400,
-    );
-    expect((await send({ method: 'GET', url: '/api/v1/events/%E0%A4%A' }, 'bad escape')).statusCode).toBe(400);
-    // A signed webhook whose order id holds NUL and a lone surrogate is received, not refused.
-    const order = JSON.stringify({
-      event_type: 'order.paid',
-      order_id: 'ord\u0000\ud800',
-      status: 'approved',
-      amount: 10,
-      currency: 'BRL',
-      occurred_at: new Date().toISOString(),
-      buyer: { email: 'a@example.com' },
-      products: [{ id: 'p\u0000', quantity: 1 }],
-    });
-    const signed = signWebhook('generic', order, connections.generic!.secret);
-    const webhook = await send(
-      {
-        method: 'POST',
-        url: connections.generic!.path,
-        headers: signed.headers as Record<string, string>,
-        payload: signed.rawBody,
-      },
-      'webhook with NUL',
-    );
-    expect(webhook.statusCode).toBe(200);
-  });
-
   it('accepted and stored every valid request sent alongside', async () => {
     expect(validIds.length).toBeGreaterThan(100);
     const stored = await t.rastro.ctx.db
