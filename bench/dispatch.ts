@@ -462,7 +462,8 @@ const post = async () => {
     await res.arrayBuffer();
     statuses[res.status] = (statuses[res.status] || 0) + 1;
   } catch (e) {
-    statuses.error = (statuses.error || 0) + 1;
+    const why = 'error:' + ((e && e.cause && e.cause.code) || (e && e.name) || 'unknown');
+    statuses[why] = (statuses[why] || 0) + 1;
   }
   acks.push(performance.now() - t0);
   if (++done === total) process.send({ acks, statuses, seconds: (performance.now() - start) / 1000, events: i });
@@ -490,7 +491,7 @@ interface LatencyResult {
   max: number;
   emulatorEvents: number;
   duplicates: number;
-  /** Answers to the load generator's requests by HTTP status (`error`: no answer). */
+  /** Answers to the load generator's requests by HTTP status (`error:<code>`: no answer). */
   httpStatuses: Record<string, number>;
   /** The machine's 1-minute load average when the scenario ended (2 cores). */
   loadAverage: number;

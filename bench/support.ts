@@ -36,7 +36,27 @@ export function postgresServerUrl(args: string[]): string | undefined {
   return args.includes('--pg') ? 'postgres://postgres@127.0.0.1:55432/postgres' : undefined;
 }
 
+/** Databases not dropped yet: an interrupted run (Ctrl-C, SIGTERM) drops them before it exits. */
+const live = new Set<BenchDatabase>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: dropping ${live.size} bench database(s)`);
+    void Promise.allSettled([...live].map((d) => d.drop())).then(() => process.exit(130));
+  });
+}
+
 export async function createBenchDatabase(engine: EngineChoice, serverUrl?: string): Promise<BenchDatabase> {
+  const database = await openBenchDatabaseSpec(engine, serverUrl);
+  const drop = database.drop;
+  database.drop = async () => {
+    live.delete(database);
+    await drop();
+  };
+  live.add(database);
+  return database;
+}
+
+async function openBenchDatabaseSpec(engine: EngineChoice, serverUrl?: string): Promise<BenchDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rastro-bench-'));
   const removeDir = () => rmSync(dataDir, { recursive: true, force: true });
   const secretKey = SecretBox.generateKey();
@@ -64,10 +84,10 @@ export async function createBenchDatabase(engine: EngineChoice, serverUrl?: stri
     dataDir,
     secretKey,
     drop: async () => {
-      // `with (force)` ends connections a task may still hold; a pool that sees its idle client
-      // terminated (57P01) would crash the run without this guard.
+      // `with (force)` ends connections a task (or an interrupted run) may still hold; a client that
+      // sees its connection terminated would crash the run without this guard.
       const terminated = (err: Error & { code?: string }) => {
-        if (err.code !== '57P01') throw err;
+        if (err.code !== '57P01' && err.message !== 'Connection terminated unexpectedly') throw err;
       };
       process.on('uncaughtException', terminated);
       try {
