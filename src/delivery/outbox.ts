@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { newId } from '../core/ids.ts';
 import type { Database } from '../db/schema.ts';
 import type { DeliveryStatus } from '../db/tables/delivery.ts';
@@ -40,13 +40,17 @@ function initialStatus(event: CanonicalEvent, destination: ResolvedDestination):
  *
  * One statement does it all (events, dedup keys, deliveries): the rows travel as JSON parameters
  * read with `jsonb_to_recordset`, so a request costs one round trip whatever its size or number of
- * destinations, and no bind-parameter limit applies.
+ * destinations, and no bind-parameter limit applies. Being one statement, it is atomic on its own:
+ * `db` may be a transaction or the database. `also` adds data-modifying CTEs (e.g. the sessions the
+ * events reveal) to the same statement. A target deleted or disabled since `targets` was read
+ * (they may come from a short cache) gets no delivery, as if the event had arrived after the change.
  */
 export async function writeToOutbox(
-  trx: Kysely<Database>,
+  db: Kysely<Database>,
   tenantId: string,
   inputs: OutboxInput[],
   targets: ResolvedDestination[],
+  also: RawBuilder<unknown>[] = [],
 ): Promise<AcceptedEvent[]> {
   if (inputs.length === 0) return [];
   const now = new Date();
@@ -101,6 +105,7 @@ export async function writeToOutbox(
     ), d as (
       select * from jsonb_to_recordset(${JSON.stringify(deliveries)}::jsonb) as d(delivery_id uuid, event_ref uuid,
         destination_id uuid, event_id text, event_name text, status text, last_error text, dedup_key text)
+      where d.destination_id in (select destination_id from destinations where tenant_id = ${tenantId}::uuid and enabled)
     ), fresh as (
       insert into dedup_keys (tenant_id, destination_id, dedup_key, delivery_id, created_at)
       select ${tenantId}::uuid, d.destination_id, d.dedup_key, d.delivery_id, ${at}::timestamptz from d where d.status = 'pending'
@@ -108,13 +113,13 @@ export async function writeToOutbox(
         set delivery_id = excluded.delivery_id, created_at = excluded.created_at
         where dedup_keys.created_at < ${at}::timestamptz - make_interval(hours => ${DEDUP_WINDOW_HOURS}::int)
       returning destination_id, dedup_key
-    )
+    )${also.length > 0 ? sql`, ${sql.join(also)}` : sql``}
     insert into deliveries (tenant_id, delivery_id, event_ref, destination_id, event_id, event_name, status, attempts,
       next_attempt_at, committed_at, last_error, attempt_log)
     select ${tenantId}::uuid, d.delivery_id, d.event_ref, d.destination_id, d.event_id, d.event_name,
       case when d.status = 'pending' and f.dedup_key is null then 'deduplicated' else d.status end, 0,
       ${at}::timestamptz, ${at}::timestamptz,
       case when d.status = 'pending' and f.dedup_key is null then ${repeated} else d.last_error end, '[]'::jsonb
-    from d left join fresh f on f.destination_id = d.destination_id and f.dedup_key = d.dedup_key`.execute(trx);
+    from d left join fresh f on f.destination_id = d.destination_id and f.dedup_key = d.dedup_key`.execute(db);
   return events.map(({ id, event }) => ({ id, event_id: event.event_id, event_name: event.event_name }));
 }

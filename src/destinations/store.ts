@@ -1,5 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import type { Kysely, Selectable } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { SecretBox } from '../core/crypto/secret-box.ts';
 import { notFound, RastroError, type FieldProblem } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
@@ -112,33 +113,36 @@ export async function createDestination(
   const definition = definitionOf(input.type);
   checkConfig(definition, input.config);
   const { open, secret } = split(definition, input.config);
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto('destinations')
-      .values({
-        tenant_id: tenantId,
-        destination_id: newId(),
-        type: input.type,
-        name: input.name,
-        config: JSON.stringify(open),
-        secrets_sealed: Object.keys(secret).length ? secrets.seal(JSON.stringify(secret), tenantId) : null,
-        enabled: input.enabled ?? true,
-        status: 'active',
-        status_reason: null,
-        rate_per_second: input.rate_per_second ?? null,
-        batch_size: input.batch_size ?? null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await appendLedger(trx, tenantId, {
-      actor,
-      entityType: 'destination',
-      entityId: row.destination_id,
-      type: 'destination.created',
-      data: { type: input.type, name: input.name, config: open, enabled: row.enabled },
-    });
-    return row;
-  });
+  return db
+    .transaction()
+    .execute(async (trx) => {
+      const row = await trx
+        .insertInto('destinations')
+        .values({
+          tenant_id: tenantId,
+          destination_id: newId(),
+          type: input.type,
+          name: input.name,
+          config: JSON.stringify(open),
+          secrets_sealed: Object.keys(secret).length ? secrets.seal(JSON.stringify(secret), tenantId) : null,
+          enabled: input.enabled ?? true,
+          status: 'active',
+          status_reason: null,
+          rate_per_second: input.rate_per_second ?? null,
+          batch_size: input.batch_size ?? null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await appendLedger(trx, tenantId, {
+        actor,
+        entityType: 'destination',
+        entityId: row.destination_id,
+        type: 'destination.created',
+        data: { type: input.type, name: input.name, config: open, enabled: row.enabled },
+      });
+      return row;
+    })
+    .finally(() => forgetDestinations(tenantId));
 }
 
 export async function getDestinationRow(db: Kysely<Database>, tenantId: string, id: string): Promise<Row> {
@@ -170,60 +174,71 @@ export async function updateDestination(
   const config = patch.config ? { ...resolved.config, ...patch.config } : resolved.config;
   checkConfig(resolved.definition, config);
   const { open, secret } = split(resolved.definition, config);
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('destinations')
-      .set({
-        name: patch.name ?? current.name,
-        config: JSON.stringify(open),
-        secrets_sealed: Object.keys(secret).length ? secrets.seal(JSON.stringify(secret), tenantId) : null,
-        enabled: patch.enabled ?? current.enabled,
-        rate_per_second: patch.rate_per_second ?? current.rate_per_second,
-        batch_size: patch.batch_size ?? current.batch_size,
-        status: 'active',
-        status_reason: null,
-        updated_at: new Date(),
-      })
-      .where('tenant_id', '=', tenantId)
-      .where('destination_id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await appendLedger(trx, tenantId, {
-      actor,
-      entityType: 'destination',
-      entityId: id,
-      type: 'destination.updated',
-      data: {
-        name: row.name,
-        config: open,
-        enabled: row.enabled,
-        secrets_changed: Object.keys(patch.config ?? {}).filter((k) => resolved.definition.secretFields.includes(k)),
-        reactivated: current.status === 'paused',
-      },
-    });
-    return row;
-  });
+  return db
+    .transaction()
+    .execute(async (trx) => {
+      const row = await trx
+        .updateTable('destinations')
+        .set({
+          name: patch.name ?? current.name,
+          config: JSON.stringify(open),
+          secrets_sealed: Object.keys(secret).length ? secrets.seal(JSON.stringify(secret), tenantId) : null,
+          enabled: patch.enabled ?? current.enabled,
+          rate_per_second: patch.rate_per_second ?? current.rate_per_second,
+          batch_size: patch.batch_size ?? current.batch_size,
+          status: 'active',
+          status_reason: null,
+          updated_at: new Date(),
+        })
+        .where('tenant_id', '=', tenantId)
+        .where('destination_id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await appendLedger(trx, tenantId, {
+        actor,
+        entityType: 'destination',
+        entityId: id,
+        type: 'destination.updated',
+        data: {
+          name: row.name,
+          config: open,
+          enabled: row.enabled,
+          secrets_changed: Object.keys(patch.config ?? {}).filter((k) => resolved.definition.secretFields.includes(k)),
+          reactivated: current.status === 'paused',
+        },
+      });
+      return row;
+    })
+    .finally(() => forgetDestinations(tenantId));
 }
 
 export async function deleteDestination(db: Kysely<Database>, tenantId: string, id: string, actor: string) {
-  await db.transaction().execute(async (trx) => {
-    const gone = await trx
-      .deleteFrom('destinations')
-      .where('tenant_id', '=', tenantId)
-      .where('destination_id', '=', id)
-      .returning('destination_id')
-      .executeTakeFirst();
-    if (!gone) throw notFound(`destination ${id}`);
-    // Undelivered work for a removed destination can never be sent: record it as skipped, visibly.
-    await trx
-      .updateTable('deliveries')
-      .set({ status: 'skipped', last_error: 'destination deleted', updated_at: new Date() })
-      .where('tenant_id', '=', tenantId)
-      .where('destination_id', '=', id)
-      .where('status', 'in', ['pending', 'processing'])
-      .execute();
-    await appendLedger(trx, tenantId, { actor, entityType: 'destination', entityId: id, type: 'destination.deleted' });
-  });
+  await db
+    .transaction()
+    .execute(async (trx) => {
+      const gone = await trx
+        .deleteFrom('destinations')
+        .where('tenant_id', '=', tenantId)
+        .where('destination_id', '=', id)
+        .returning('destination_id')
+        .executeTakeFirst();
+      if (!gone) throw notFound(`destination ${id}`);
+      // Undelivered work for a removed destination can never be sent: record it as skipped, visibly.
+      await trx
+        .updateTable('deliveries')
+        .set({ status: 'skipped', last_error: 'destination deleted', updated_at: new Date() })
+        .where('tenant_id', '=', tenantId)
+        .where('destination_id', '=', id)
+        .where('status', 'in', ['pending', 'processing'])
+        .execute();
+      await appendLedger(trx, tenantId, {
+        actor,
+        entityType: 'destination',
+        entityId: id,
+        type: 'destination.deleted',
+      });
+    })
+    .finally(() => forgetDestinations(tenantId));
 }
 
 /** Pauses a destination whose credentials the platform refused (token expired, permission lost). */
@@ -233,25 +248,28 @@ export async function pauseDestination(
   id: string,
   reason: string,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('destinations')
-      .set({ status: 'paused', status_reason: reason, updated_at: new Date() })
-      .where('tenant_id', '=', tenantId)
-      .where('destination_id', '=', id)
-      .where('status', '=', 'active')
-      .returning('destination_id')
-      .executeTakeFirst();
-    if (row) {
-      await appendLedger(trx, tenantId, {
-        actor: 'worker',
-        entityType: 'destination',
-        entityId: id,
-        type: 'destination.paused',
-        data: { reason },
-      });
-    }
-  });
+  await db
+    .transaction()
+    .execute(async (trx) => {
+      const row = await trx
+        .updateTable('destinations')
+        .set({ status: 'paused', status_reason: reason, updated_at: new Date() })
+        .where('tenant_id', '=', tenantId)
+        .where('destination_id', '=', id)
+        .where('status', '=', 'active')
+        .returning('destination_id')
+        .executeTakeFirst();
+      if (row) {
+        await appendLedger(trx, tenantId, {
+          actor: 'worker',
+          entityType: 'destination',
+          entityId: id,
+          type: 'destination.paused',
+          data: { reason },
+        });
+      }
+    })
+    .finally(() => forgetDestinations(tenantId));
 }
 
 /** Every enabled, active destination across tenants (the worker's view). */
@@ -274,4 +292,21 @@ export async function enabledDestinations(db: Kysely<Database>, secrets: SecretB
     .where('enabled', '=', true)
     .execute();
   return rows.map((r) => resolve(r, secrets));
+}
+
+/**
+ * The ingest path reads a tenant's destinations for every group it commits: they are cached
+ * briefly. A change made through this process drops the entry at once; other processes see it
+ * within the TTL, and the outbox statement itself skips a destination deleted or disabled meanwhile.
+ */
+const enabledCache = new LRUCache<string, ResolvedDestination[]>({ max: 10_000, ttl: 1_000 });
+const forgetDestinations = (tenantId: string) => void enabledCache.delete(tenantId);
+
+/** `enabledDestinations`, cached for up to a second (see above); for the accept paths. */
+export async function enabledDestinationsCached(db: Kysely<Database>, secrets: SecretBox, tenantId: string) {
+  const cached = enabledCache.get(tenantId);
+  if (cached) return cached;
+  const fresh = await enabledDestinations(db, secrets, tenantId);
+  enabledCache.set(tenantId, fresh);
+  return fresh;
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { IdentityKind, Touch } from '../db/tables/ingest.ts';
 import type { CanonicalEvent } from '../events/canonical.ts';
@@ -121,16 +121,13 @@ function fold(touches: SessionTouch[]): SessionRow[] {
 }
 
 /**
- * Upserts the sessions and identity links of one tenant's touches, in the caller's transaction.
- * The rows travel as one JSON parameter each (`jsonb_to_recordset`): a group of hundreds of
- * sessions costs one bind parameter, not fifteen per row, which is most of the client's work.
+ * The upserts of one tenant's touches as data-modifying CTEs (`sessions_upsert`, `links_upsert`),
+ * to run inside another statement (the track API's outbox write) or alone. The rows travel as one
+ * JSON parameter each (`jsonb_to_recordset`): a group of hundreds of sessions costs one bind
+ * parameter, not fifteen per row, which was most of the client's work.
  */
-export async function recordSessionTouches(
-  trx: Kysely<Database>,
-  tenantId: string,
-  touches: SessionTouch[],
-): Promise<void> {
-  if (touches.length === 0) return;
+export function sessionTouchCtes(tenantId: string, touches: SessionTouch[]): RawBuilder<unknown>[] {
+  if (touches.length === 0) return [];
   const rows = fold(touches).map((r) => ({
     session_id: r.sessionId,
     first_seen: r.firstSeen.toISOString(),
@@ -147,7 +144,8 @@ export async function recordSessionTouches(
     last_touch: r.lastTouch ?? null,
     event_count: r.count,
   }));
-  await sql`
+  const ctes = [
+    sql`sessions_upsert as (
     insert into sessions as s (tenant_id, session_id, first_seen, last_seen, ip, user_agent, fbc, fbp, fbclid, gclid,
       ttclid, click_id, first_touch, last_touch, event_count)
     select ${tenantId}::uuid, r.session_id, r.first_seen, r.last_seen, r.ip, r.user_agent, r.fbc, r.fbp, r.fbclid,
@@ -168,7 +166,9 @@ export async function recordSessionTouches(
       click_id = coalesce(excluded.click_id, s.click_id),
       first_touch = coalesce(s.first_touch, excluded.first_touch),
       last_touch = coalesce(excluded.last_touch, s.last_touch),
-      event_count = s.event_count + excluded.event_count`.execute(trx);
+      event_count = s.event_count + excluded.event_count
+    returning 1)`,
+  ];
 
   const links = new Map<string, { kind: IdentityKind; hash: string; session_id: string; first: Date; last: Date }>();
   for (const t of touches) {
@@ -182,15 +182,27 @@ export async function recordSessionTouches(
       }
     }
   }
-  if (links.size === 0) return;
+  if (links.size === 0) return ctes;
   // Sorted keys: concurrent groups lock the same rows in the same order, never deadlock.
   const sorted = [...links.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
-  await sql`
+  ctes.push(sql`links_upsert as (
     insert into identity_links as l (tenant_id, kind, hash, session_id, first_seen, last_seen)
     select ${tenantId}::uuid, r.kind, r.hash, r.session_id, r.first, r.last
     from jsonb_to_recordset(${JSON.stringify(sorted)}::jsonb) as r(kind text, hash text, session_id text,
       first timestamptz, last timestamptz)
     on conflict (tenant_id, kind, hash, session_id) do update set
       first_seen = least(l.first_seen, excluded.first_seen),
-      last_seen = greatest(l.last_seen, excluded.last_seen)`.execute(trx);
+      last_seen = greatest(l.last_seen, excluded.last_seen)
+    returning 1)`);
+  return ctes;
+}
+
+/** Upserts the sessions and identity links of one tenant's touches on their own (a `/go` click). */
+export async function recordSessionTouches(
+  db: Kysely<Database>,
+  tenantId: string,
+  touches: SessionTouch[],
+): Promise<void> {
+  const ctes = sessionTouchCtes(tenantId, touches);
+  if (ctes.length > 0) await sql`with ${sql.join(ctes)} select 1`.execute(db);
 }
