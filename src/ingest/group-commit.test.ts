@@ -29,6 +29,20 @@ function fakeStore(opts: { delayMs?: number; refuse?: (item: string) => boolean 
 }
 
 describe('GroupCommitter', () => {
+  it('with a zero window, groups what one event-loop turn submitted and what arrives during a commit', async () => {
+    const store = fakeStore({ delayMs: 20 });
+    const gc = new GroupCommitter({ windowMs: 0, maxWeight: 1000, maxConcurrent: 1, commit: store.commit });
+    const first = Promise.all(['a', 'b'].map((i) => gc.submit(i)));
+    await sleep(5); // the first group is committing now
+    const second = Promise.all(['c', 'd', 'e'].map((i) => gc.submit(i)));
+    expect(await first).toEqual(['ok:a', 'ok:b']);
+    expect(await second).toEqual(['ok:c', 'ok:d', 'ok:e']);
+    expect(store.commits).toEqual([
+      ['a', 'b'],
+      ['c', 'd', 'e'],
+    ]);
+  });
+
   it('commits concurrent submissions together, one transaction per window', async () => {
     const store = fakeStore();
     const gc = new GroupCommitter({ windowMs: 5, maxWeight: 1000, maxConcurrent: 1, commit: store.commit });

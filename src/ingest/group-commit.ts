@@ -3,7 +3,9 @@
  * durable ingest does not cost one transaction (one WAL flush) per request.
  *
  * - The first submission of a group waits at most `windowMs` for company; a group that reaches
- *   `maxWeight` (e.g. events) is flushed at once.
+ *   `maxWeight` (e.g. events) is flushed at once. With `windowMs` 0 a group leaves as soon as the
+ *   submissions of the current event-loop turn are in (no added latency when idle); under load the
+ *   groups still grow, from what arrives while earlier groups commit.
  * - At most `maxConcurrent` groups commit at the same time; while they do, new submissions
  *   accumulate and are flushed as soon as a slot frees, so groups grow with load.
  * - Every submission settles only after its own group has committed (or failed): a caller may
@@ -44,7 +46,7 @@ export class GroupCommitClosedError extends Error {
 export class GroupCommitter<T, R> {
   private pending: Pending<T, R>[] = [];
   private pendingWeight = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private inFlight = 0;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
@@ -68,10 +70,11 @@ export class GroupCommitter<T, R> {
   /** Starts the window of the items pending, if they have none running. */
   private arm(): void {
     if (this.timer || this.pending.length === 0) return;
-    this.timer = setTimeout(() => {
+    const fire = () => {
       this.timer = undefined;
       this.flush(true);
-    }, this.options.windowMs);
+    };
+    this.timer = this.options.windowMs > 0 ? setTimeout(fire, this.options.windowMs) : setImmediate(fire);
   }
 
   /** Items waiting for a group, and groups committing now. */
@@ -98,7 +101,9 @@ export class GroupCommitter<T, R> {
    */
   private flush(all: boolean): void {
     if (all && this.timer) {
-      clearTimeout(this.timer);
+      if ('refresh' in this.timer)
+        clearTimeout(this.timer); // a Timeout; an Immediate has no refresh()
+      else clearImmediate(this.timer);
       this.timer = undefined;
     }
     while (

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { isbot } from 'isbot';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { notFound } from '../core/errors.ts';
 import type { Database } from '../db/schema.ts';
 import type { ClicksTable, Touch } from '../db/tables/ingest.ts';
@@ -21,7 +21,7 @@ import {
   SESSION_MAX_AGE_S,
 } from '../sessions/cookies.ts';
 import { newClickId, newSessionId, SESSION_ID } from '../sessions/ids.ts';
-import { recordSessionTouches, type SessionTouch } from '../sessions/record.ts';
+import { recordSessionTouches, sessionTouchCtes, type SessionTouch } from '../sessions/record.ts';
 import { linkCache, SLUG } from './store.ts';
 
 type ClickRow = ClicksTable;
@@ -33,24 +33,34 @@ interface ClickSubmission {
 
 const UTM_KEYS = ['source', 'medium', 'campaign', 'content', 'term'] as const;
 
-/** Clicks (and the sessions they start) of many redirects in one transaction. */
+/**
+ * Clicks (and the sessions they start) of many redirects in one statement: the clicks insert and
+ * each tenant's session upserts are CTEs of it, so a group costs one round trip and is atomic.
+ */
 export async function commitClicks(db: Kysely<Database>, items: ClickSubmission[]): Promise<Outcome<void>[]> {
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('clicks')
-      .values(items.map((i) => i.click))
-      .execute();
-    const byTenant = new Map<string, SessionTouch[]>();
-    for (const { click, touch } of items) {
-      if (!touch) continue;
-      const list = byTenant.get(click.tenant_id) ?? [];
-      list.push(touch);
-      byTenant.set(click.tenant_id, list);
-    }
-    for (const tenantId of [...byTenant.keys()].sort()) {
-      await recordSessionTouches(trx, tenantId, byTenant.get(tenantId)!);
-    }
-  });
+  const byTenant = new Map<string, SessionTouch[]>();
+  for (const { click, touch } of items) {
+    if (!touch) continue;
+    const list = byTenant.get(click.tenant_id) ?? [];
+    list.push(touch);
+    byTenant.set(click.tenant_id, list);
+  }
+  const tenants = [...byTenant.keys()].sort();
+  const insertClicks = db.insertInto('clicks').values(items.map((i) => i.click));
+  if (tenants.length <= 1) {
+    const sessions = tenants.length === 1 ? sessionTouchCtes(tenants[0]!, byTenant.get(tenants[0]!)!) : [];
+    await sql`with clicks_insert as (${insertClicks} returning 1)${sessions.length > 0 ? sql`, ${sql.join(sessions)}` : sql``}
+      select 1`.execute(db);
+  } else {
+    // CTE names are per tenant's upserts: several tenants run their statements in one transaction.
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('clicks')
+        .values(items.map((i) => i.click))
+        .execute();
+      for (const tenantId of tenants) await recordSessionTouches(trx, tenantId, byTenant.get(tenantId)!);
+    });
+  }
   return items.map(() => ({ ok: true, value: undefined }));
 }
 
