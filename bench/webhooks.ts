@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/webhooks.ts              # embedded PGlite, plus PostgreSQL when DATABASE_URL is set
  *   npx tsx bench/webhooks.ts --pg         # also the local PostgreSQL test server
- *   npx tsx bench/webhooks.ts --duration 10 --connections 16 --rate 500
+ *   npx tsx bench/webhooks.ts --duration 10 --connections 16 --rate 500 --warmup 3
  *   npx tsx bench/webhooks.ts --role=all   # workers in the same process (the embedded default)
  *
  * The acknowledgement covers: signature check, mapping, hashing the buyer, sealing the raw body and
@@ -31,6 +31,8 @@ const args = process.argv.slice(2);
 const SECONDS = argValue(args, '--duration', 10);
 const CONNECTIONS = argValue(args, '--connections', 16);
 const RATE = argValue(args, '--rate', 500);
+/** Seconds of traffic before measuring: JIT, compiled schemas and the connection pool warm up. */
+const WARMUP_S = argValue(args, '--warmup', 3);
 const SECRET = 'bench-webhook-secret-0123456789';
 /** `api` measures the acknowledgement alone (workers in other processes, as in production); `all` shares the core with them. */
 const ROLE = args.includes('--role=all') ? 'all' : 'api';
@@ -83,6 +85,9 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
       })
     ).json() as { webhook_url: string };
     const url = `${rastro.url}${new URL(connection.webhook_url).pathname}`;
+    if (WARMUP_S > 0) {
+      await runLoad({ url, method: 'POST', connections: CONNECTIONS, seconds: WARMUP_S, pool: signedPool(5_000) });
+    }
     const fixed = await runLoad({
       url,
       method: 'POST',
