@@ -1,7 +1,7 @@
 import type { AppContext } from '../http/context.ts';
 import { RastroError, type FieldProblem } from '../core/errors.ts';
 import { writeToOutbox, type AcceptedEvent, type OutboxInput } from '../delivery/outbox.ts';
-import { enabledDestinations, type ResolvedDestination } from '../destinations/store.ts';
+import { enabledDestinationsCached, type ResolvedDestination } from '../destinations/store.ts';
 import type { EventInput } from './input-schema.ts';
 import { toCanonicalEvent, type EdgeContext } from './to-canonical.ts';
 
@@ -45,7 +45,8 @@ export function canonicalizeEvents(
 
 /**
  * Accepting events: canonicalize at the edge (hash identifiers), then commit the events and their
- * pending deliveries in one transaction. Only after this returns may the caller answer 2xx.
+ * pending deliveries in one statement (atomic by itself). Only after this returns may the caller
+ * answer 2xx.
  */
 export async function acceptEvents(
   ctx: AppContext,
@@ -55,7 +56,7 @@ export async function acceptEvents(
   edge: Omit<EdgeContext, 'now' | 'defaultPhoneRegion'> = {},
   fieldPrefix = 'body.events',
 ): Promise<AcceptedEvent[]> {
-  const targets = await enabledDestinations(ctx.db, ctx.secrets, tenantId);
+  const targets = await enabledDestinationsCached(ctx.db, ctx.secrets, tenantId);
   const outbox = canonicalizeEvents(inputs, source, targets, edge, (i) => `${fieldPrefix}.${i}`);
-  return ctx.db.transaction().execute((trx) => writeToOutbox(trx, tenantId, outbox, targets));
+  return writeToOutbox(ctx.db, tenantId, outbox, targets);
 }
