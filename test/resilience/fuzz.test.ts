@@ -105,7 +105,9 @@ function mutate(target: unknown, picks: number[], key: string, value: unknown): 
   const keys = Object.keys(target);
   const [pick, ...rest] = picks;
   const chosen = keys.length > 0 && pick! % 4 !== 0 ? keys[pick! % keys.length]! : key;
-  const copy: Record<string, unknown> = Array.isArray(target) ? ([...target] as never) : { ...target };
+  // An array's `length` can be neither deleted nor set to a non-number: such a pick mutates a plain-object copy.
+  const asArray = Array.isArray(target) && chosen !== 'length';
+  const copy: Record<string, unknown> = asArray ? ([...(target as unknown[])] as never) : { ...target };
   if (pick! % 7 === 0 && chosen in copy) delete copy[chosen];
   else copy[chosen] = mutate(copy[chosen], rest, key, value);
   return copy;
