@@ -17,6 +17,13 @@ import { addMetaDestination } from '../support/meta.ts';
 v8.setFlagsFromString('--expose_gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
+/**
+ * The suite replays fixed seeds so that CI is repeatable; `FUZZ_SEED=random` explores a new seed
+ * (printed on failure) and `FUZZ_SEED=n` replays one.
+ */
+const FUZZ_SEED =
+  process.env.FUZZ_SEED === 'random' ? Date.now() % 2 ** 31 : Number(process.env.FUZZ_SEED ?? 20_261_123);
+
 const GATEWAYS = ['generic', 'hotmart', 'stripe', 'kiwify', 'shopify', 'woocommerce', 'perfectpay', 'braip', 'appmax'];
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -319,7 +326,9 @@ describe('bad input at every public route', () => {
         const [res] = await Promise.all([send(options, label), ++n % 10 === 0 ? sendValid() : Promise.resolve()]);
         const malformed =
           c.route.hasBody &&
+          // An empty body is an absent one (a beacon with no properties), not malformed JSON.
           options.payload !== undefined &&
+          String(options.payload).length > 0 &&
           (c.body.kind === 'raw' || c.body.kind === 'nested') &&
           (c.contentType === 'application/json' || c.contentType === 'text/plain');
         if (malformed && res.statusCode < 400) {
@@ -327,7 +336,7 @@ describe('bad input at every public route', () => {
           expect(() => JSON.parse(String(options.payload)), label).not.toThrow();
         }
       }),
-      { numRuns: 1_500, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31), verbose: 1 },
+      { numRuns: 1_500, seed: FUZZ_SEED, verbose: 1 },
     );
     gc();
     // Reported only: what random cases allocate depends on the seed. The bound on memory is the
@@ -399,7 +408,7 @@ describe('bad input at every public route', () => {
           if (!rightSecret && gateway !== 'appmax') expect(res.statusCode, `${gateway}: ${res.body}`).toBe(401);
         },
       ),
-      { numRuns: 600, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) },
+      { numRuns: 600, seed: FUZZ_SEED },
     );
     expect(answers.filter((a) => a.status >= 500)).toEqual([]);
   }, 120_000);
