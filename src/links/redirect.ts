@@ -54,10 +54,7 @@ export async function commitClicks(db: Kysely<Database>, items: ClickSubmission[
   } else {
     // CTE names are per tenant's upserts: several tenants run their statements in one transaction.
     await db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('clicks')
-        .values(items.map((i) => i.click))
-        .execute();
+      await trx.executeQuery(insertClicks.compile());
       for (const tenantId of tenants) await recordSessionTouches(trx, tenantId, byTenant.get(tenantId)!);
     });
   }
