@@ -32,12 +32,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, sql, type LogEvent } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
-import pg from 'pg';
+import { sql, type LogEvent } from 'kysely';
 import { openDatabase, type DatabaseHandle } from '../src/db/database.ts';
-import type { Database } from '../src/db/schema.ts';
 import type { EmulatorStats } from '../src/emulators/meta/server.ts';
 import { acceptEvents } from '../src/events/accept.ts';
 import type { EventInput } from '../src/events/input-schema.ts';
@@ -203,28 +199,11 @@ function printSqlTimes(title: string): void {
 
 async function openBenchDatabase(database: BenchDatabase): Promise<DatabaseHandle> {
   // The pool size of `rastro serve` (openDatabase's default) on PostgreSQL; PGlite in the data folder.
-  if (!TRACE_SQL) {
-    return database.databaseUrl
-      ? openDatabase({ databaseUrl: database.databaseUrl })
-      : openDatabase({ pgliteDir: `${database.dataDir}/pgdata` });
-  }
-  // As openDatabase does, plus Kysely's query log (on PostgreSQL the time includes waiting for a connection).
-  const toNumber = (v: string): number => Number(v);
-  if (database.databaseUrl) {
-    const pool = new pg.Pool({
-      connectionString: database.databaseUrl,
-      max: 10,
-      types: {
-        getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-          oid === 20 || oid === 1700 ? toNumber : pg.types.getTypeParser(oid, format),
-      } as pg.CustomTypesConfig,
-    });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: traceLog });
-    return { db, engine: 'postgres', close: () => db.destroy() };
-  }
-  const client = await PGlite.create(`${database.dataDir}/pgdata`, { parsers: { 20: toNumber, 1700: toNumber } });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(client), log: traceLog });
-  return { db, engine: 'pglite', close: () => db.destroy() };
+  // --trace-sql adds Kysely's query log (on PostgreSQL the time includes waiting for a connection).
+  const log = TRACE_SQL ? traceLog : undefined;
+  return database.databaseUrl
+    ? openDatabase({ databaseUrl: database.databaseUrl, log })
+    : openDatabase({ pgliteDir: `${database.dataDir}/pgdata`, log });
 }
 
 async function startNode(

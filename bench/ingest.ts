@@ -10,19 +10,19 @@
  *
  * Rastro runs on this process's main thread with role `api` (no delivery workers: ingest alone is
  * measured; each event still writes its pending delivery to the outbox for one Meta destination, and
- * its session). autocannon runs in a worker thread, so server and load generator share the machine's
+ * its session). The load generator (bench/load-worker.ts: autocannon for saturated runs, an open-loop
+ * paced generator for fixed-rate runs) runs in a worker thread, so server and load generator share the machine's
  * two cores with the database. Loopback only; every run is bounded in time.
  *
  * "Durable" is checked, not assumed: after each run the events committed in the database are counted
  * and compared with the 202s answered; events/s is committed events divided by the run's duration.
  */
-import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
 import type { Rastro } from '../src/runtime/start.ts';
 import { startRastro } from '../src/runtime/start.ts';
+import { runLoad, type LoadResult } from './load-worker.ts';
 import {
   argValue,
   BENCH_PIXEL,
@@ -33,6 +33,7 @@ import {
   OPERATOR_TOKEN,
   peakRssMiB,
   postgresServerUrl,
+  settle,
   sleep,
   table,
   type EngineChoice,
@@ -65,122 +66,63 @@ interface LoadOptions {
   batch?: number;
 }
 
-interface LoadResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  ok: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  elu?: number;
-}
+type Result = LoadResult & { elu?: number };
 
-/**
- * autocannon in a worker thread (plain JS). Bodies vary per request (a pool of session ids), as real
- * traffic does: one session per request stream, not one hot row. Every 2xx/3xx response time is kept
- * at full precision (autocannon's own histogram has whole milliseconds).
- */
-const AUTOCANNON_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const autocannon = require(workerData.autocannon);
-const o = workerData.options;
+// Bodies vary per request (a pool of session ids), as real traffic does: one session per request
+// stream, not one hot row.
 const rnd = () => Math.random().toString(36).slice(2, 12);
-const UA = 'Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/124.0 Mobile Safari/537.36';
-const pageView = (i) => ({
+const pageView = (i: number) => ({
   event_name: 'page_view',
-  url: 'https://shop.example.com/produto/curso-' + (i % 50) + '?utm_source=facebook&utm_campaign=bf',
+  url: `https://shop.example.com/produto/curso-${i % 50}?utm_source=facebook&utm_campaign=bf`,
   referrer: 'https://l.facebook.com/',
-  session_id: 'rs' + rnd() + rnd(),
-  fbp: 'fb.1.1700000000000.' + (1000000000 + (i % 8999999999)),
-  fbc: 'fb.1.1700000000000.IwAR' + rnd(),
+  session_id: `rs${rnd()}${rnd()}`,
+  fbp: `fb.1.1700000000000.${1000000000 + (i % 8999999999)}`,
+  fbc: `fb.1.1700000000000.IwAR${rnd()}`,
   utm_source: 'facebook',
   utm_campaign: 'bf',
 });
-const withUser = (e, i) => ({ ...e, event_name: 'lead', user: { email: 'buyer' + i + '@example.com', phone: '+55119' + (10000000 + i) } });
-const POOL = 2000;
-let bodies = [];
-if (o.kind === 'single')
-  for (let i = 0; i < POOL; i++) {
-    const { event_name, ...body } = pageView(i); // the name is in the path
-    bodies.push(JSON.stringify(body));
-  }
-if (o.kind === 'batch')
-  for (let i = 0; i < 200; i++)
-    bodies.push(JSON.stringify({ events: Array.from({ length: o.batch }, (_, j) => (j % 10 === 9 ? withUser(pageView(j), i * o.batch + j) : pageView(j))) }));
-let next = 0;
-const opts = {
-  url: o.url,
-  connections: o.connections,
-  pipelining: 1,
-  duration: o.seconds,
-  headers: o.headers,
-  ...(o.rate ? { overallRate: o.rate } : {}),
-};
-if (bodies.length > 0) {
-  opts.method = 'POST';
-  opts.requests = [{ setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }) }];
-}
-let latencies = new Float64Array(1 << 20);
-let n = 0;
-const instance = autocannon(opts, (err, raw) => {
-  if (err) { parentPort.postMessage({ error: String(err) }); return; }
-  const r = autocannon.aggregateResult([raw], opts);
-  const sorted = latencies.subarray(0, n).sort();
-  const at = (p) => (n === 0 ? NaN : sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))]);
-  parentPort.postMessage({
-    rps: r.requests.total / (r.duration || 1),
-    p50: at(50),
-    p99: at(99),
-    requests: r.requests.total,
-    ok: n,
-    // 3xx is success for redirects; anything else that was not counted as a response time failed.
-    non2xx: r.requests.total - n,
-    errors: r.errors,
-    timeouts: r.timeouts,
-  });
+const lead = (i: number) => ({
+  ...pageView(i),
+  event_name: 'lead',
+  user: { email: `buyer${i}@example.com`, phone: `+55119${10000000 + i}` },
 });
-instance.on('response', (_client, status, _bytes, ms) => {
-  if (status >= 400) return;
-  if (n === latencies.length) {
-    const bigger = new Float64Array(latencies.length * 2);
-    bigger.set(latencies);
-    latencies = bigger;
-  }
-  latencies[n++] = ms;
-});
-`;
-const autocannonPath = createRequire(import.meta.url).resolve('autocannon');
 
-/** Runs autocannon; `elu` is the main thread's event-loop utilization meanwhile (the server's CPU share). */
-async function load(options: LoadOptions, headers: Record<string, string> = {}): Promise<LoadResult> {
+function bodiesFor(options: LoadOptions): { body: string }[] | undefined {
+  if (options.kind === 'single')
+    return Array.from({ length: 2000 }, (_, i) => {
+      const { event_name: _name, ...body } = pageView(i); // the name is in the path
+      return { body: JSON.stringify(body) };
+    });
+  if (options.kind === 'batch') {
+    const size = options.batch ?? BATCH;
+    return Array.from({ length: 200 }, (_, i) => ({
+      body: JSON.stringify({
+        events: Array.from({ length: size }, (_, j) => (j % 10 === 9 ? lead(i * size + j) : pageView(j))),
+      }),
+    }));
+  }
+  return undefined;
+}
+
+/** Runs the load (bench/load-worker.ts); `elu` is the main thread's event-loop utilization meanwhile (the server's CPU share). */
+async function load(options: LoadOptions, headers: Record<string, string> = {}): Promise<Result> {
   const before = performance.eventLoopUtilization();
-  const result = await loadOnce(options, headers);
-  return { ...result, elu: performance.eventLoopUtilization(before).utilization };
-}
-
-function loadOnce(options: LoadOptions, headers: Record<string, string>): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(AUTOCANNON_WORKER, {
-      eval: true,
-      workerData: {
-        autocannon: autocannonPath,
-        options: { ...options, headers: { 'content-type': 'application/json', ...headers } },
-      },
-    });
-    worker.once('message', (m: LoadResult & { error?: string }) => {
-      void worker.terminate();
-      if (m.error) reject(new Error(m.error));
-      else resolve(m);
-    });
-    worker.once('error', reject);
+  const pool = bodiesFor(options);
+  const result = await runLoad({
+    url: options.url,
+    method: pool ? 'POST' : 'GET',
+    connections: options.connections,
+    seconds: options.seconds,
+    ...(options.rate ? { rate: options.rate } : {}),
+    headers: { 'content-type': 'application/json', ...headers },
+    ...(pool ? { pool } : {}),
   });
+  return { ...result, elu: performance.eventLoopUtilization(before).utilization };
 }
 
 interface Row {
   name: string;
-  result: LoadResult;
+  result: Result;
   /** Events committed during the measured run (track rows only). */
   committed?: number;
   eventsPerRequest?: number;
@@ -252,21 +194,23 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
     const auth = { authorization: `Bearer ${tenant.keys.ingest}` };
 
     const track = async (name: string, options: LoadOptions, eventsPerRequest: number): Promise<Row> => {
+      await settle(rastro);
       if (WARMUP_S > 0) await load({ ...options, seconds: WARMUP_S }, auth);
       await sleep(200); // let the warm-up's last groups commit
       const before = await countEvents(rastro);
       const groupsBefore = await groupStats(rastro);
       const result = await load(options, auth);
       await sleep(200);
-      const committed = (await countEvents(rastro)) - before;
+      // The open-loop generator's own warm-up requests reached the server too.
+      const committed = (await countEvents(rastro)) - before - (result.warmupOk ?? 0) * eventsPerRequest;
       const groupsAfter = await groupStats(rastro);
       const groups = groupsAfter.groups - groupsBefore.groups;
       const group = {
         size: groups > 0 ? (groupsAfter.requests - groupsBefore.requests) / groups : Number.NaN,
         ms: groups > 0 ? (1000 * (groupsAfter.seconds - groupsBefore.seconds)) / groups : Number.NaN,
       };
-      if (result.non2xx > 0 || result.errors > 0) {
-        console.error(`  ${name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+      if (result.failed > 0 || result.errors > 0) {
+        console.error(`  ${name}: ${result.failed} non-2xx/3xx, ${result.errors} errors, ${result.timeouts} timeouts`);
       }
       // Every 202 answered was committed before it was sent.
       if (committed < result.ok * eventsPerRequest) {
@@ -321,6 +265,7 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
     };
     const ua = { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148' };
     if (ONLY.has('redirect')) {
+      await settle(rastro);
       if (WARMUP_S > 0) await load({ ...redirect, seconds: WARMUP_S }, ua);
       rows.push({ name: `/go/:slug at ${fmt(REDIRECT_RATE)} req/s (${engine})`, result: await load(redirect, ua) });
     }
@@ -336,7 +281,8 @@ async function main(): Promise<void> {
   console.log(
     `bench/ingest: ${DURATION_S} s per run after ${WARMUP_S} s warm-up, ${CONNECTIONS} connections ` +
       `(batches: ${Math.max(4, Math.round(CONNECTIONS / 4))}), group-commit window ${benchConfigWindow()} ms, ` +
-      `autocannon in a worker thread, Rastro on the main thread, Node ${process.version}`,
+      `load generator in a worker thread (fixed rates: open loop, latency from each request's due time), ` +
+      `Rastro on the main thread, Node ${process.version}`,
   );
   const rows: Row[] = [await helloWorld('bare Fastify hello-world')];
   if (ENGINES.has('pglite')) rows.push(...(await rastroRows('pglite')));
@@ -352,6 +298,7 @@ async function main(): Promise<void> {
         'req/s',
         'durable events/s',
         'p50 ms',
+        'p95 ms',
         'p99 ms',
         '2xx/3xx',
         'failed',
@@ -365,9 +312,10 @@ async function main(): Promise<void> {
         fmt(r.rps),
         committed === undefined ? '-' : fmt(committed / DURATION_S),
         fmt(r.p50, 2),
+        fmt(r.p95, 2),
         fmt(r.p99, 2),
         fmt(r.ok),
-        fmt(r.non2xx + r.errors + r.timeouts),
+        fmt(r.failed + r.errors + r.timeouts),
         group ? fmt(group.size, 1) : '-',
         group ? fmt(group.ms, 1) : '-',
         r.elu === undefined ? '-' : `${fmt(100 * r.elu)} %`,

@@ -1,8 +1,18 @@
 /**
- * autocannon in a worker thread, so the server under test and the load generator each get one of
- * the machine's two cores. Requests cycle through a pool prepared by the caller (bodies and headers,
- * e.g. signed webhooks); every successful response time is kept at full precision (autocannon's own
- * histogram has whole milliseconds). Loopback only; bounded by `seconds`.
+ * Load generators in a worker thread, so the server under test and the load generator each get one
+ * of the machine's two cores. Requests cycle through a pool prepared by the caller (bodies and
+ * headers, e.g. signed webhooks); every successful response time is kept at full precision.
+ * Loopback only; bounded by `seconds`.
+ *
+ * Two shapes of load, because they answer different questions:
+ * - **closed loop** (no `rate`): autocannon, each connection sends its next request when the last
+ *   one is answered — "how fast can it go";
+ * - **open loop** (`rate`): requests leave on a fixed schedule (one every 1000/rate ms, wrk2 style)
+ *   whatever the server does, over an undici pool of `connections` sockets, and each latency is
+ *   counted from the moment the request was *due*, so a stalled server is charged for the requests
+ *   it delayed (no coordinated omission) — "how fast does it answer at this offered rate".
+ *   autocannon's own `overallRate` is not used for that: it lets every connection fire its share of
+ *   the second back to back and then idle, a burst at the saturated rate every second.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -14,6 +24,8 @@ export interface LoadOptions {
   seconds: number;
   /** Requests per second over all connections; unset means as fast as the server answers. */
   rate?: number;
+  /** Open loop only: seconds at the same rate before measuring, unrecorded (default 1). */
+  warmupSeconds?: number;
   headers?: Record<string, string>;
   /** Request pool, cycled through; each entry's headers are merged over `headers`. */
   pool?: { body?: string; headers?: Record<string, string> }[];
@@ -29,9 +41,11 @@ export interface LoadResult {
   failed: number;
   errors: number;
   timeouts: number;
+  /** Open loop: successful requests of the unrecorded warm-up (they reached the server too). */
+  warmupOk?: number;
 }
 
-const WORKER = `
+const CLOSED_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const autocannon = require(workerData.autocannon);
 const o = workerData.options;
@@ -43,7 +57,6 @@ const opts = {
   pipelining: 1,
   duration: o.seconds,
   headers: o.headers || {},
-  ...(o.rate ? { overallRate: o.rate } : {}),
 };
 if (o.pool && o.pool.length > 0) {
   opts.requests = [{ setupRequest: (req) => {
@@ -70,11 +83,81 @@ instance.on('response', (_client, status, _bytes, ms) => {
 });
 `;
 
-const autocannonPath = createRequire(import.meta.url).resolve('autocannon');
+/** Open loop: request k is due at start + k·(1000/rate) ms; its latency runs from then to the answer's end. */
+const PACED_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { Pool } = require(workerData.undici);
+const o = workerData.options;
+const target = new URL(o.url);
+const pool = new Pool(target.origin, { connections: o.connections, pipelining: 1, keepAliveTimeout: 60_000 });
+const path = target.pathname + target.search;
+const method = o.method || 'GET';
+const intervalMs = 1000 / o.rate;
+let nextItem = 0;
+
+// One schedule of "seconds" at the rate; resolves with its latencies once every request settled
+// (or 10 s after the last one was due: the rest count as timeouts).
+const phase = (seconds) => new Promise((resolve) => {
+  const total = Math.max(1, Math.round(o.rate * seconds));
+  const latencies = new Float64Array(total);
+  let n = 0, failed = 0, errors = 0, sent = 0, settled = 0, done = false;
+  const start = performance.now();
+  const finish = () => {
+    if (done) return;
+    done = true;
+    resolve({ latencies: latencies.subarray(0, n), failed, errors, settled, total, seconds: (performance.now() - start) / 1000 });
+  };
+  const send = (k) => {
+    const due = start + k * intervalMs;
+    const item = o.pool && o.pool.length > 0 ? o.pool[nextItem++ % o.pool.length] : {};
+    pool
+      .request({ path, method, body: item.body, headers: { ...(o.headers || {}), ...(item.headers || {}) } })
+      .then(async (res) => {
+        await res.body.dump();
+        if (res.statusCode < 400) latencies[n++] = performance.now() - due;
+        else failed++;
+      }, () => { errors++; })
+      .finally(() => { if (++settled === total) finish(); });
+  };
+  const tick = () => {
+    const due = Math.min(total, Math.floor((performance.now() - start) / intervalMs) + 1);
+    while (sent < due) send(sent++);
+    if (sent < total) setTimeout(tick, Math.max(0, start + sent * intervalMs - performance.now()));
+  };
+  setTimeout(finish, seconds * 1000 + 10_000).unref();
+  tick();
+});
+
+(async () => {
+  // The generator warms up first, at the same rate and on the same sockets, unrecorded: a fresh
+  // worker runs cold (interpreted undici, new connections) and, since latency counts from the due
+  // time, its own slow first second would be charged to the server.
+  const warm = o.warmupSeconds > 0 ? await phase(o.warmupSeconds) : undefined;
+  const r = await phase(o.seconds);
+  const sorted = r.latencies.sort();
+  const n = sorted.length;
+  const at = (p) => (n === 0 ? NaN : sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))]);
+  parentPort.postMessage({
+    rps: r.settled / r.seconds, p50: at(50), p95: at(95), p99: at(99),
+    requests: r.settled, ok: n, failed: r.failed, errors: r.errors, timeouts: r.total - r.settled,
+    warmupOk: warm ? warm.latencies.length : 0,
+  });
+  void pool.close();
+})();
+`;
+
+const resolveHere = createRequire(import.meta.url).resolve;
+const autocannonPath = resolveHere('autocannon');
+const undiciPath = resolveHere('undici');
 
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER, { eval: true, workerData: { autocannon: autocannonPath, options } });
+    const worker = options.rate
+      ? new Worker(PACED_WORKER, {
+          eval: true,
+          workerData: { undici: undiciPath, options: { warmupSeconds: 1, ...options } },
+        })
+      : new Worker(CLOSED_WORKER, { eval: true, workerData: { autocannon: autocannonPath, options } });
     worker.once('message', (m: LoadResult & { error?: string }) => {
       void worker.terminate();
       if (m.error) reject(new Error(m.error));

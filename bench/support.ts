@@ -7,9 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config/env.ts';
 import { SecretBox } from '../src/core/crypto/secret-box.ts';
+import type { Rastro } from '../src/runtime/start.ts';
 
 export const OPERATOR_TOKEN = 'bench-operator-token-0123456789';
 export const BENCH_PIXEL = '123456789012345';
@@ -212,3 +214,20 @@ export const processCpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
+
+/**
+ * Each run starts from a settled database: the previous run's dirty pages written (CHECKPOINT) and
+ * the autovacuum it triggered finished, so a run is not charged for its predecessor's background
+ * work (it still pays for the autovacuum it triggers itself, as production would).
+ */
+export async function settle(rastro: Rastro): Promise<void> {
+  await sql`checkpoint`.execute(rastro.ctx.db);
+  if (rastro.ctx.engine !== 'postgres') return;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const r = await sql<{ n: number }>`
+      select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker'`.execute(rastro.ctx.db);
+    if (Number(r.rows[0]?.n ?? 0) === 0) return;
+    await sleep(250);
+  }
+}

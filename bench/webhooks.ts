@@ -23,6 +23,7 @@ import {
   OPERATOR_TOKEN,
   peakRssMiB,
   postgresServerUrl,
+  settle,
   table,
   type EngineChoice,
 } from './support.ts';
@@ -88,14 +89,16 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
     if (WARMUP_S > 0) {
       await runLoad({ url, method: 'POST', connections: CONNECTIONS, seconds: WARMUP_S, pool: signedPool(5_000) });
     }
+    await settle(rastro);
     const fixed = await runLoad({
       url,
       method: 'POST',
       connections: CONNECTIONS,
       seconds: SECONDS,
       rate: RATE,
-      pool: signedPool(RATE * SECONDS + 100),
+      pool: signedPool(RATE * (SECONDS + 1) + 100), // + the generator's own 1 s warm-up
     });
+    await settle(rastro);
     const max = await runLoad({
       url,
       method: 'POST',

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { compact } from '../core/compact.ts';
 import type { ConversionsTable } from '../db/tables/conversions.ts';
 import type { CanonicalEvent, ClickIds, Utm } from '../events/canonical.ts';
 import type { ConversionProduct, GatewayTracking } from '../gateways/types.ts';
@@ -16,9 +17,6 @@ export interface Enrichment {
   session_id?: string;
   external_id?: string[];
 }
-
-const definedOnly = <T extends object>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as T;
 
 /**
  * The canonical event a conversion emits. Identifiers come from the buyer (hashed at the webhook
@@ -51,9 +49,9 @@ export function conversionEvent(
     event_name: eventName,
     event_time: Math.floor((row.approved_at ?? row.occurred_at).getTime() / 1000),
     action_source: userAgent && sourceUrl ? 'website' : 'system_generated',
-    ...definedOnly({ source_url: sourceUrl, referrer: tracking.referrer, client_ip: clientIp, user_agent: userAgent }),
+    ...compact({ source_url: sourceUrl, referrer: tracking.referrer, client_ip: clientIp, user_agent: userAgent }),
     user,
-    click_ids: definedOnly({
+    click_ids: compact({
       ...enrichment.click_ids,
       fbc,
       fbp: enrichment.click_ids?.fbp ?? tracking.fbp,
@@ -61,20 +59,18 @@ export function conversionEvent(
       gclid: enrichment.click_ids?.gclid ?? tracking.gclid,
       ttclid: enrichment.click_ids?.ttclid ?? tracking.ttclid,
     }),
-    utm: definedOnly({
+    utm: compact({
       source: tracking.utm_source ?? enrichment.utm?.source,
       medium: tracking.utm_medium ?? enrichment.utm?.medium,
       campaign: tracking.utm_campaign ?? enrichment.utm?.campaign,
       content: tracking.utm_content ?? enrichment.utm?.content,
       term: tracking.utm_term ?? enrichment.utm?.term,
     }),
-    custom_data: definedOnly({
+    custom_data: compact({
       value: Number(row.amount),
       currency: row.currency,
       order_id: row.order_id,
-      contents: products.map((p) =>
-        definedOnly({ id: p.id, quantity: p.quantity, item_price: p.price, title: p.name }),
-      ),
+      contents: products.map((p) => compact({ id: p.id, quantity: p.quantity, item_price: p.price, title: p.name })),
     }),
     consent: { ads: true },
     ...(enrichment.session_id ? { session_id: enrichment.session_id } : {}),

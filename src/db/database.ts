@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type LogConfig } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { withPreparedStatements } from './prepared.ts';
 import type { Database } from './schema.ts';
 
 export type Engine = 'pglite' | 'postgres';
@@ -19,6 +20,8 @@ export interface OpenDatabaseOptions {
   /** PGlite data folder; absent means in-memory (tests). */
   pgliteDir?: string | undefined;
   poolSize?: number;
+  /** Kysely's query log (benchmarks time each statement with it). */
+  log?: LogConfig;
 }
 
 const INT8_OID = 20;
@@ -40,13 +43,16 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     // terminate) is an 'error' event on the pool; without a listener it would kill the process.
     // The pool drops that client and the next query opens a new one.
     pool.on('error', () => {});
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }),
+      ...(options.log ? { log: options.log } : {}),
+    });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
   if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
   const client = await PGlite.create(options.pgliteDir ?? 'memory://', {
     parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
   });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(client), ...(options.log ? { log: options.log } : {}) });
   return { db, engine: 'pglite', close: () => db.destroy() };
 }

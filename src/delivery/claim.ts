@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { prepared } from '../db/prepared.ts';
 import type { Database } from '../db/schema.ts';
 import type { CanonicalEvent } from '../events/canonical.ts';
 
@@ -26,7 +27,7 @@ export async function claimDue(
   workerId: string,
   leaseMs: number,
 ): Promise<ClaimedDelivery[]> {
-  const result = await sql<ClaimedDelivery>`
+  const result = await prepared(sql<ClaimedDelivery>`
     with due as (
       select tenant_id, delivery_id from deliveries
       where destination_id = ${destinationId} and status = 'pending' and next_attempt_at <= now()
@@ -42,7 +43,7 @@ export async function claimDue(
     )
     select c.*, e.payload from claimed c
     join events e on e.tenant_id = c.tenant_id and e.id = c.event_ref
-  `.execute(db);
+  `).execute(db);
   return result.rows;
 }
 

@@ -10,6 +10,7 @@ import type { SendContext, SendResult } from '../destinations/types.ts';
 import { estimateEmq, identifiersOf, type IdentifiedEvent } from '../quality/emq.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { claimDue, releaseExpiredLeases, type ClaimedDelivery } from './claim.ts';
+import { skipOrphanedDeliveries } from './orphans.ts';
 import { retryDelayMs, type DeliveryPolicy } from './policy.ts';
 import type { DestinationRateLimiter } from './rate-limit.ts';
 import { recordOutcome, type Transition } from './record.ts';
@@ -27,6 +28,8 @@ export interface DispatcherDeps {
 
 /** Concurrent batch requests to one destination from one process. */
 const MAX_PARALLEL_BATCHES = 4;
+/** How often queued deliveries of deleted destinations are looked for (src/delivery/orphans.ts). */
+const ORPHAN_SWEEP_MS = 60_000;
 
 interface Mapped {
   claim: ClaimedDelivery;
@@ -48,6 +51,7 @@ export class Dispatcher {
   /** Destinations whose token was just refused, while their pause is being written. */
   private readonly pausing = new Set<string>();
   private lastLeaseSweep = 0;
+  private lastOrphanSweep = 0;
   private readonly delivered: Counter<'outcome'>;
   private readonly latency: Histogram;
 
@@ -86,6 +90,11 @@ export class Dispatcher {
     if (nowMs - this.lastLeaseSweep > Math.min(5_000, this.deps.policy.leaseMs / 2)) {
       this.lastLeaseSweep = nowMs;
       await releaseExpiredLeases(this.deps.db);
+    }
+    if (nowMs - this.lastOrphanSweep > ORPHAN_SWEEP_MS) {
+      this.lastOrphanSweep = nowMs;
+      const skipped = await skipOrphanedDeliveries(this.deps.db, `worker:${this.workerId}`);
+      if (skipped > 0) this.delivered.inc({ outcome: 'skipped' }, skipped);
     }
     if (nowMs - this.destinationsAt > this.deps.policy.destinationsRefreshMs) {
       this.destinations = await activeDestinations(this.deps.db, this.deps.secrets);

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { newId } from '../core/ids.ts';
+import { prepared } from '../db/prepared.ts';
 import type { Database } from '../db/schema.ts';
 import type { DeliveryStatus } from '../db/tables/delivery.ts';
 import type { ResolvedDestination } from '../destinations/store.ts';
@@ -94,7 +95,7 @@ export async function writeToOutbox(
   }
   const at = now.toISOString();
   const repeated = `already sent within ${DEDUP_WINDOW_HOURS} h (same event_id and event_name)`;
-  await sql`
+  await prepared(sql`
     with ev as (
       insert into events (tenant_id, id, event_id, event_name, event_time, received_at, source, payload, session_id,
         consent_ads, is_test)
@@ -112,14 +113,18 @@ export async function writeToOutbox(
       on conflict (tenant_id, destination_id, dedup_key) do update
         set delivery_id = excluded.delivery_id, created_at = excluded.created_at
         where dedup_keys.created_at < ${at}::timestamptz - make_interval(hours => ${DEDUP_WINDOW_HOURS}::int)
-      returning destination_id, dedup_key
+      returning delivery_id
     )${also.length > 0 ? sql`, ${sql.join(also)}` : sql``}
     insert into deliveries (tenant_id, delivery_id, event_ref, destination_id, event_id, event_name, status, attempts,
       next_attempt_at, committed_at, last_error, attempt_log)
     select ${tenantId}::uuid, d.delivery_id, d.event_ref, d.destination_id, d.event_id, d.event_name,
-      case when d.status = 'pending' and f.dedup_key is null then 'deduplicated' else d.status end, 0,
-      ${at}::timestamptz, ${at}::timestamptz,
-      case when d.status = 'pending' and f.dedup_key is null then ${repeated} else d.last_error end, '[]'::jsonb
-    from d left join fresh f on f.destination_id = d.destination_id and f.dedup_key = d.dedup_key`.execute(db);
+      case when d.repeated then 'deduplicated' else d.status end, 0, ${at}::timestamptz, ${at}::timestamptz,
+      case when d.repeated then ${repeated} else d.last_error end, '[]'::jsonb
+    from (
+      -- A membership test, not a join: the planner sees every CTE as one row and joined them in a
+      -- nested loop, n² comparisons (38 of 42 ms for a group of 500 events). "not in (subquery)"
+      -- runs as a hashed subplan.
+      select d.*, d.status = 'pending' and d.delivery_id not in (select delivery_id from fresh) as repeated from d
+    ) d`).execute(db);
   return events.map(({ id, event }) => ({ id, event_id: event.event_id, event_name: event.event_name }));
 }

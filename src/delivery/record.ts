@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { newId } from '../core/ids.ts';
+import { prepared } from '../db/prepared.ts';
 import type { Database } from '../db/schema.ts';
 import type { AttemptRecord, DeliveryStatus } from '../db/tables/delivery.ts';
 import type { SendResult } from '../destinations/types.ts';
@@ -58,32 +59,38 @@ export async function recordOutcome(
     ...(batch?.result.traceId ? { trace_id: batch.result.traceId } : {}),
     ...(batch ? { duration_ms: Math.round(batch.result.durationMs) } : {}),
   };
-  const rows = transitions.map((t) => ({
+  // What was sent is kept once per batch when the destination reports it (transitions are in batch
+  // order, so each attempt records its index); otherwise in each delivery row.
+  const sentOnce = batch?.result.sent !== undefined;
+  const rows = transitions.map((t, i) => ({
     tenant_id: t.tenantId,
     delivery_id: t.deliveryId,
     status: t.status,
     next_attempt_at: (t.nextAttemptAt ?? now).toISOString(),
     uncount: t.uncount === true,
     error: t.error ?? null,
-    payload: t.payload ?? null,
+    payload: sentOnce ? null : (t.payload ?? null),
+    batch_index: sentOnce ? i : null,
     match_quality: t.matchQuality ?? null,
   }));
   const batchRow = batch
     ? sql`, batch as (
         insert into delivery_batches (tenant_id, batch_id, destination_id, started_at, duration_ms, size, outcome,
-          http_status, trace_id, platform_code, message, response)
+          http_status, trace_id, platform_code, message, response, payloads)
         values (${batch.tenantId}, ${batchId}, ${batch.destinationId}, ${batch.startedAt.toISOString()}::timestamptz,
           ${Math.round(batch.result.durationMs)}, ${batch.size}, ${batch.result.outcome}, ${batch.result.httpStatus},
           ${batch.result.traceId ?? null}, ${batch.result.platformCode ?? null}, ${batch.result.message.slice(0, 2000)},
-          ${batch.result.response === undefined ? null : JSON.stringify(batch.result.response)}::jsonb)
+          ${batch.result.response === undefined ? null : JSON.stringify(batch.result.response)}::jsonb,
+          ${batch.result.sent ?? null}::text)
       )`
     : sql``;
   const tenantId = transitions[0]?.tenantId ?? '';
   await db.transaction().execute(async (trx) => {
-    await sql`
+    await prepared(sql`
       with v as (
         select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(tenant_id uuid, delivery_id uuid,
-          status text, next_attempt_at timestamptz, uncount boolean, error text, payload jsonb, match_quality numeric)
+          status text, next_attempt_at timestamptz, uncount boolean, error text, payload jsonb, batch_index integer,
+          match_quality numeric)
       )${batchRow}
       update deliveries d set
         status = v.status,
@@ -94,7 +101,8 @@ export async function recordOutcome(
         delivered_at = case when v.status = 'delivered' then ${now.toISOString()}::timestamptz end,
         last_error = v.error,
         attempts = case when v.uncount then greatest(d.attempts - 1, 0) else d.attempts end,
-        attempt_log = d.attempt_log || jsonb_build_array(${JSON.stringify(attempt)}::jsonb || jsonb_build_object('status', v.status)),
+        attempt_log = d.attempt_log || jsonb_build_array(${JSON.stringify(attempt)}::jsonb
+          || jsonb_strip_nulls(jsonb_build_object('status', v.status, 'batch_index', v.batch_index))),
         payload = coalesce(v.payload, d.payload),
         match_quality = coalesce(v.match_quality, d.match_quality)
       from v
@@ -103,7 +111,7 @@ export async function recordOutcome(
         -- nor imply an index on status, so every row is found through the primary key. With "=", stale
         -- statistics while a queue drains made the planner loop over the leased rows (partial index)
         -- or the status index instead, re-scanning the recordset: up to 3 s for one batch of 1,000.
-        and d.status is not distinct from 'processing' and d.claimed_by = ${workerId}`.execute(trx);
+        and d.status is not distinct from 'processing' and d.claimed_by = ${workerId}`).execute(trx);
     const counts: Record<string, number> = {};
     for (const t of transitions) counts[t.status] = (counts[t.status] ?? 0) + 1;
     const dead = transitions.filter((t) => t.status === 'dead' || t.status === 'failed').map((t) => t.deliveryId);

@@ -6,6 +6,7 @@ import { notFound, RastroError, type FieldProblem } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Database } from '../db/schema.ts';
 import type { DestinationsTable } from '../db/tables/delivery.ts';
+import { ORPHANED } from '../delivery/orphans.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import { getDestinationDefinition, destinationTypes } from './registry.ts';
 import type { DestinationDefinition } from './types.ts';
@@ -226,7 +227,7 @@ export async function deleteDestination(db: Kysely<Database>, tenantId: string, 
       // Undelivered work for a removed destination can never be sent: record it as skipped, visibly.
       await trx
         .updateTable('deliveries')
-        .set({ status: 'skipped', last_error: 'destination deleted', updated_at: new Date() })
+        .set({ status: 'skipped', last_error: ORPHANED, updated_at: new Date() })
         .where('tenant_id', '=', tenantId)
         .where('destination_id', '=', id)
         .where('status', 'in', ['pending', 'processing'])

@@ -31,6 +31,12 @@ export interface SendResult {
   platformCode?: string;
   retryAfterMs?: number;
   durationMs: number;
+  /**
+   * The per-event payloads exactly as put on the wire, as one JSON array text in batch order (absent
+   * when nothing was sent). Kept once per batch; a destination that omits it gets each delivery's
+   * mapped payload stored instead.
+   */
+  sent?: string;
 }
 
 export interface SendContext {

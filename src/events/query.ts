@@ -120,6 +120,21 @@ export async function getEventDetail(db: Kysely<Database>, tenantId: string, idO
         .execute()
     : [];
   const batchById = new Map(batches.map((b) => [b.batch_id, b]));
+  // What each delivery's latest attempt sent: its element of the batch's payloads, picked out by the
+  // database (a batch holds up to 1,000 of them); rows from before batches kept it in the delivery.
+  const sentPayloads = await Promise.all(
+    deliveries.map(async (d) => {
+      const latest = d.attempt_log.findLast((a) => a.batch_id);
+      if (!latest?.batch_id || latest.batch_index === undefined) return d.payload;
+      const row = await db
+        .selectFrom('delivery_batches')
+        .select(sql<unknown>`payloads::json -> ${latest.batch_index}::int`.as('payload'))
+        .where('tenant_id', '=', tenantId)
+        .where('batch_id', '=', latest.batch_id)
+        .executeTakeFirst();
+      return row?.payload ?? d.payload;
+    }),
+  );
   // An event a sale emitted carries the sale and how it was matched to its click.
   const orderId = (event.payload as { custom_data?: { order_id?: string } }).custom_data?.order_id;
   const conversion =
@@ -151,7 +166,7 @@ export async function getEventDetail(db: Kysely<Database>, tenantId: string, idO
           match: conversion.match ?? { status: 'pending' },
         }
       : null,
-    deliveries: deliveries.map((d) => ({
+    deliveries: deliveries.map((d, i) => ({
       id: d.delivery_id,
       destination_id: d.destination_id,
       destination_name: d.destination_name,
@@ -163,9 +178,9 @@ export async function getEventDetail(db: Kysely<Database>, tenantId: string, idO
       delivered_at: d.delivered_at?.toISOString() ?? null,
       latency_ms: d.delivered_at ? d.delivered_at.getTime() - d.committed_at.getTime() : null,
       last_error: d.last_error,
-      sent_payload: d.payload,
+      sent_payload: sentPayloads[i] ?? null,
       match_quality: d.match_quality === null ? null : Number(d.match_quality),
-      attempts_log: d.attempt_log.map((a) => {
+      attempts_log: d.attempt_log.map(({ batch_index: _index, ...a }) => {
         const batch = a.batch_id ? batchById.get(a.batch_id) : undefined;
         return batch
           ? { ...a, batch_size: batch.size, platform_code: batch.platform_code, platform_response: batch.response }

@@ -1,3 +1,4 @@
+import { compact } from '../core/compact.ts';
 import { RastroError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { hashUser } from '../identity/hash-user.ts';
@@ -13,9 +14,6 @@ export interface EdgeContext {
   clientIp?: string;
   userAgent?: string;
 }
-
-const stripUndefined = <T extends object>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as T;
 
 const fbcFromFbclid = (fbclid: string, at: number): string => `fb.1.${at}.${fbclid}`;
 
@@ -41,17 +39,17 @@ export function toCanonicalEvent(input: EventInput, edge: EdgeContext, field = '
   const user = hashUser(input.user ?? {}, region ? { defaultPhoneRegion: region } : {});
   const fbc = input.fbc ?? (input.fbclid ? fbcFromFbclid(input.fbclid, eventTime * 1000) : undefined);
   const contents = input.contents?.map((c) =>
-    stripUndefined({ id: c.id, quantity: c.quantity, item_price: c.item_price ?? c.price, title: c.title }),
+    compact({ id: c.id, quantity: c.quantity, item_price: c.item_price ?? c.price, title: c.title }),
   );
   return {
     event_id: input.event_id ?? newId(),
     event_name: canonicalEventName(input.event_name),
     event_time: eventTime,
     action_source: (input.action_source as ActionSource | undefined) ?? 'website',
-    ...stripUndefined({ source_url: input.url, referrer: input.referrer }),
+    ...compact({ source_url: input.url, referrer: input.referrer }),
     user,
-    ...stripUndefined({ client_ip: input.ip ?? edge.clientIp, user_agent: input.user_agent ?? edge.userAgent }),
-    click_ids: stripUndefined({
+    ...compact({ client_ip: input.ip ?? edge.clientIp, user_agent: input.user_agent ?? edge.userAgent }),
+    click_ids: compact({
       fbc,
       fbp: input.fbp,
       fbclid: input.fbclid,
@@ -61,14 +59,14 @@ export function toCanonicalEvent(input: EventInput, edge: EdgeContext, field = '
       ttclid: input.ttclid,
       ttp: input.ttp,
     }),
-    utm: stripUndefined({
+    utm: compact({
       source: input.utm_source,
       medium: input.utm_medium,
       campaign: input.utm_campaign,
       content: input.utm_content,
       term: input.utm_term,
     }),
-    custom_data: stripUndefined({
+    custom_data: compact({
       value: input.value,
       currency: input.currency?.toUpperCase(),
       contents,
@@ -77,13 +75,13 @@ export function toCanonicalEvent(input: EventInput, edge: EdgeContext, field = '
       content_type: input.content_type,
       extra: input.custom,
     }),
-    consent: stripUndefined({
+    consent: compact({
       ads: input.consent?.ads ?? true,
       ldu: input.consent?.ldu,
       ldu_country: input.consent?.ldu_country,
       ldu_state: input.consent?.ldu_state,
     }),
-    ...stripUndefined({ session_id: input.session_id }),
+    ...compact({ session_id: input.session_id }),
     ...(input.test ? { test: true } : {}),
   };
 }

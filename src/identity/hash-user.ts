@@ -48,6 +48,7 @@ const hashField = (
   input: string | string[] | undefined,
   variants: Partial<Record<keyof HashedUser, Variant>>,
 ): void => {
+  if (input === undefined) return; // most fields of most events: nothing to build
   const entries = Object.entries(variants) as [keyof HashedUser, Variant][];
   const sets = new Map(entries.map(([key]) => [key, new Set<string>()]));
   for (const value of values(input)) {
@@ -82,7 +83,12 @@ export const hashUser = (raw: RawUser, opts: HashOptions = {}): HashedUser => {
   const out: HashedUser = {};
   const country = clearCountry(raw);
   const phoneRegion = country ?? opts.defaultPhoneRegion;
-  const phone = (v: string): string | undefined => normalizePhone(v, phoneRegion);
+  // Both phone variants read the same value in turn: parse it once (libphonenumber is the costly part).
+  let lastPhone: [string, string | undefined] | undefined;
+  const phone = (v: string): string | undefined => {
+    if (lastPhone?.[0] !== v) lastPhone = [v, normalizePhone(v, phoneRegion)];
+    return lastPhone[1];
+  };
 
   hashField(out, raw.email, { em: normalizeEmail, em_google: normalizeEmailForGoogle });
   hashField(out, raw.phone, {

@@ -54,17 +54,25 @@ export async function appendLedger(
 ): Promise<void> {
   const list = Array.isArray(inputs) ? inputs : [inputs];
   if (list.length === 0) return;
-  await trx
-    .insertInto('ledger_heads')
-    .values({ tenant_id: tenantId, seq: 0, hash: GENESIS_HASH })
-    .onConflict((oc) => oc.column('tenant_id').doNothing())
-    .execute();
-  const head = await trx
-    .selectFrom('ledger_heads')
-    .select(['seq', 'hash'])
-    .where('tenant_id', '=', tenantId)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
+  const lockHead = () =>
+    trx
+      .selectFrom('ledger_heads')
+      .select(['seq', 'hash'])
+      .where('tenant_id', '=', tenantId)
+      .forUpdate()
+      .executeTakeFirst();
+  // The head row exists after a tenant's first entry; only then is it created (the insert is raced
+  // safely by `on conflict`, and the lock is taken on the row whoever created it).
+  let head = await lockHead();
+  if (!head) {
+    await trx
+      .insertInto('ledger_heads')
+      .values({ tenant_id: tenantId, seq: 0, hash: GENESIS_HASH })
+      .onConflict((oc) => oc.column('tenant_id').doNothing())
+      .execute();
+    head = await lockHead();
+    if (!head) throw new Error(`ledger head of tenant ${tenantId} vanished`);
+  }
   let { seq, hash } = head;
   const at = new Date();
   const rows = list.map((input) => {
@@ -83,8 +91,13 @@ export async function appendLedger(
     hash = entryHash(prev, entry);
     return { tenant_id: tenantId, ...entry, data: JSON.stringify(entry.data), prev_hash: prev, hash };
   });
-  await trx.insertInto('ledger_entries').values(rows).execute();
-  await trx.updateTable('ledger_heads').set({ seq, hash }).where('tenant_id', '=', tenantId).execute();
+  // Entries and the new head in one statement: the head's lock is held one round trip less.
+  await trx
+    .with('appended', (db) => db.insertInto('ledger_entries').values(rows))
+    .updateTable('ledger_heads')
+    .set({ seq, hash })
+    .where('tenant_id', '=', tenantId)
+    .execute();
 }
 
 export interface LedgerQuery {

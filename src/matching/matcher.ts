@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ConversionMatcher } from '../conversions/process.ts';
 import type { ConversionRow, Enrichment } from '../conversions/to-event.ts';
+import { compact } from '../core/compact.ts';
 import type { Database } from '../db/schema.ts';
 import type { GatewayTracking } from '../gateways/types.ts';
 import type { HashedUser } from '../identity/types.ts';
@@ -73,17 +74,15 @@ export function enrichmentOf(candidate: Candidate | undefined): Enrichment {
   const s = candidate.session;
   const c = candidate.click;
   const touch = (s?.last_touch ?? s?.first_touch ?? undefined) as Record<string, string | undefined> | undefined;
-  const defined = <T extends object>(o: T): T =>
-    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== '')) as T;
-  return defined({
-    click_ids: defined({
+  return compact({
+    click_ids: compact({
       fbc: s?.fbc ?? c?.fbc ?? undefined,
       fbp: s?.fbp ?? c?.fbp ?? undefined,
       fbclid: s?.fbclid ?? c?.fbclid ?? undefined,
       gclid: s?.gclid ?? c?.gclid ?? undefined,
       ttclid: s?.ttclid ?? c?.ttclid ?? undefined,
     }),
-    utm: defined({
+    utm: compact({
       source: c?.utm_source ?? touch?.utm_source,
       medium: c?.utm_medium ?? touch?.utm_medium,
       campaign: c?.utm_campaign ?? touch?.utm_campaign,

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { compact } from '../core/compact.ts';
 import type { Database } from '../db/schema.ts';
 import type { IdentityKind, Touch } from '../db/tables/ingest.ts';
 import type { CanonicalEvent } from '../events/canonical.ts';
@@ -32,25 +33,25 @@ export interface TrackExtras {
   last_touch?: Touch;
 }
 
-const UTM_KEYS = ['source', 'medium', 'campaign', 'content', 'term'] as const;
 const IDENTITY_KINDS: IdentityKind[] = ['em', 'ph', 'external_id'];
 const HEX64 = /^[0-9a-f]{64}/;
 
-const defined = <T extends object>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== '')) as T;
-
 /** The landing data an event carries itself (server-side callers send UTMs and click ids as fields). */
 function touchOf(event: CanonicalEvent, clickId: string | undefined, atS: number): Touch | undefined {
-  const t = defined<Touch>({
+  const t = compact<Touch>({
     at: atS,
-    ...Object.fromEntries(UTM_KEYS.map((k) => [`utm_${k}`, event.utm[k]])),
+    utm_source: event.utm.source,
+    utm_medium: event.utm.medium,
+    utm_campaign: event.utm.campaign,
+    utm_content: event.utm.content,
+    utm_term: event.utm.term,
     fbclid: event.click_ids.fbclid,
     gclid: event.click_ids.gclid,
     ttclid: event.click_ids.ttclid,
     click_id: clickId,
   });
   if (Object.keys(t).length === 1) return undefined;
-  return defined<Touch>({ ...t, landing_url: event.source_url, referrer: event.referrer });
+  return compact<Touch>({ ...t, landing_url: event.source_url, referrer: event.referrer });
 }
 
 /**
@@ -72,7 +73,7 @@ export function sessionTouchOf(
     }
   }
   const clickId = extras.click_id ?? extras.last_touch?.click_id;
-  return defined<SessionTouch>({
+  return compact<SessionTouch>({
     sessionId: event.session_id,
     at,
     ip: event.client_ip,

@@ -83,6 +83,23 @@ describe('delivery to Meta CAPI (emulator)', () => {
     expect(JSON.stringify(rows)).not.toMatch(/maria|98765/i);
   });
 
+  it('shows each event of a batch the exact payload the platform received, kept once per batch', async () => {
+    const ids = ['batch-payload-1', 'batch-payload-2', 'batch-payload-3'];
+    const accepted = await send(ids.map((id, i) => purchase({ event_id: id, value: 100 + i })));
+    for (const [i, a] of accepted.entries()) {
+      const d = await settled(a.id, 'delivered');
+      const [got] = emulator.received({ eventName: 'Purchase' }).filter((r) => r.eventId === ids[i]);
+      expect(d.deliveries[0]?.sent_payload).toEqual(got?.event);
+    }
+    // Not once per delivery row: in the batch record, as the JSON text that went on the wire.
+    const rows = await t.rastro.ctx.db
+      .selectFrom('deliveries')
+      .select('payload')
+      .where('event_id', 'in', ids)
+      .execute();
+    expect(rows.map((r) => r.payload)).toEqual([null, null, null]);
+  });
+
   it('retries after a 5xx and a 429, then delivers', async () => {
     emulator.injectFaults([
       { type: '5xx', count: 1 },

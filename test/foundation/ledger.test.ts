@@ -1,3 +1,4 @@
+import { newId } from '../../src/core/ids.ts';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendLedger } from '../../src/ledger/ledger.ts';
@@ -82,5 +83,19 @@ describe('ledger (C12)', () => {
       ),
     );
     expect(await verifyLedger(db(), fresh.id)).toEqual({ tenant_id: fresh.id, ok: true, entries: 23 });
+  });
+
+  it('starts a chain once when the first appends of a tenant race', async () => {
+    const tenantId = newId();
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        db()
+          .transaction()
+          .execute((trx) =>
+            appendLedger(trx, tenantId, { actor: 'test', entityType: 'x', entityId: String(i), type: 'x' }),
+          ),
+      ),
+    );
+    expect(await verifyLedger(db(), tenantId)).toEqual({ tenant_id: tenantId, ok: true, entries: 10 });
   });
 });

@@ -6,6 +6,7 @@ import * as m0003 from './0003_ingest.ts';
 import * as m0006 from './0006_delivery_match_quality.ts';
 import * as m0005 from './0005_quality.ts';
 import * as m0007 from './0007_drop_sessions_fbp.ts';
+import * as m0008 from './0008_batch_payloads.ts';
 
 /**
  * Numbered, immutable migrations: never edit a released one, add the next number.
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0005_quality': m0005,
   '0006_delivery_match_quality': m0006,
   '0007_drop_sessions_fbp': m0007,
+  '0008_batch_payloads': m0008,
 };

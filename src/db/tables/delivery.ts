@@ -45,6 +45,8 @@ export type DeliveryStatus = 'pending' | 'processing' | 'delivered' | 'failed' |
 export interface AttemptRecord {
   at: string;
   batch_id: string | null;
+  /** Position of the delivery's payload in its batch's `payloads`. */
+  batch_index?: number;
   outcome: string;
   http_status: number | null;
   message: string;
@@ -70,7 +72,10 @@ export interface DeliveriesTable {
   committed_at: Date;
   delivered_at: Date | null;
   last_error: string | null;
-  /** The exact payload last sent (or that failed validation), identifiers hashed. */
+  /**
+   * The exact payload last sent, identifiers hashed, for destinations that do not report what they
+   * sent per batch (`SendResult.sent`); otherwise null and the payload is in the batch's `payloads`.
+   */
   payload: Json<Record<string, unknown>> | null;
   attempt_log: Json<AttemptRecord[]>;
   replays: Generated<number>;
@@ -91,6 +96,8 @@ export interface DeliveryBatchesTable {
   platform_code: string | null;
   message: string;
   response: Json<unknown> | null;
+  /** JSON array text of the events' payloads exactly as sent, in batch order (null: not reported). */
+  payloads: string | null;
 }
 
 export interface DedupKeysTable {

@@ -14,8 +14,8 @@ const MAX_RAW_BODY_CHARS = 4096;
 export const metaEventsUrl = (config: MetaCapiConfig, ctx: SendContext): string =>
   `${ctx.baseUrls.meta.replace(/\/+$/, '')}/${apiVersionOf(config)}/${encodeURIComponent(config.pixel_id)}/events`;
 
-export const buildEventsRequest = (payloads: Record<string, unknown>[], config: MetaCapiConfig): MetaEventsRequest => ({
-  data: payloads,
+/** Everything of the request body but its events (`data`), which are serialized on their own. */
+const requestFields = (config: MetaCapiConfig): Omit<MetaEventsRequest, 'data'> => ({
   access_token: config.access_token,
   ...(config.test_event_code ? { test_event_code: config.test_event_code } : {}),
   partner_agent: PARTNER_AGENT,
@@ -73,18 +73,24 @@ export const sendMetaBatch = async (
       durationMs: 0,
     };
   }
+  // The events are serialized once: that text is the request's `data` and what is kept as sent.
+  const sent = JSON.stringify(payloads);
+  const body = `{"data":${sent},${JSON.stringify(requestFields(config)).slice(1)}`;
   try {
     const res = await request(metaEventsUrl(config, ctx), {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': ctx.userAgent },
-      body: JSON.stringify(buildEventsRequest(payloads, config)),
+      body,
       headersTimeout: ctx.timeoutMs,
       bodyTimeout: ctx.timeoutMs,
       // One deadline for the whole exchange, connection included.
       signal: AbortSignal.timeout(ctx.timeoutMs),
     });
     const text = await res.body.text();
-    return classifyMetaResponse({ status: res.statusCode, body: parseBody(text), headers: res.headers }, elapsed());
+    return {
+      ...classifyMetaResponse({ status: res.statusCode, body: parseBody(text), headers: res.headers }, elapsed()),
+      sent,
+    };
   } catch (err) {
     return {
       outcome: 'retryable',
@@ -92,6 +98,7 @@ export const sendMetaBatch = async (
       response: null,
       message: networkMessage(err, ctx.timeoutMs),
       durationMs: elapsed(),
+      sent,
     };
   }
 };
