@@ -163,6 +163,12 @@ export async function computeBucket(db: Kysely<Database>, tenantId: string, hour
     errors: JSON.stringify(r.errors),
   }));
   await db.transaction().execute(async (trx) => {
+    // Two rollups of one tenant-hour (a worker's pass and an API-triggered drain, or two workers)
+    // would both delete nothing and then collide on insert; the lock makes the later one replace
+    // the earlier's rows instead. Both computed a full bucket, so the last writer is right.
+    await sql`select pg_advisory_xact_lock(hashtext('quality_hourly'), hashtext(${`${tenantId}|${start}`}))`.execute(
+      trx,
+    );
     await trx.deleteFrom('quality_hourly').where('tenant_id', '=', tenantId).where('hour', '=', hour).execute();
     for (let i = 0; i < values.length; i += 500) {
       await trx

@@ -258,6 +258,14 @@ describe('signal quality API (hourly rollup)', () => {
     expect(after.find((r) => r.destination_id === ALL_DESTINATIONS && r.event_name === 'purchase')?.received).toBe(4);
   });
 
+  it('recomputes one bucket from concurrent callers without colliding', async () => {
+    const db = t.rastro.ctx.db;
+    const hour = floorHour(new Date());
+    await Promise.all(Array.from({ length: 6 }, () => computeBucket(db, tenant.id, hour)));
+    const after = await db.selectFrom('quality_hourly').selectAll().where('tenant_id', '=', tenant.id).execute();
+    expect(after.find((r) => r.destination_id === ALL_DESTINATIONS && r.event_name === 'purchase')?.received).toBe(4);
+  });
+
   it('refuses bad ranges', async () => {
     const now = new Date().toISOString();
     const res = await t.call('GET', `/api/v1/quality?from=${now}&to=${now}`, tenant.keys.admin);
