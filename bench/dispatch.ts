@@ -21,7 +21,8 @@
  * still while the rates move with the neighbours' load.
  *
  * Options: --engine postgres|pglite, --only throughput|latency, --events N, --chunk N (preload
- * transaction size), --rate N, --seconds N, --batch N (events per request in (b)), --drain-timeout S,
+ * transaction size), --rate N, --seconds N, --warmup S (unmeasured offer before (b), default 3),
+ * --batch N (events per request in (b)), --drain-timeout S,
  * --delivery-only (only the delivery worker task), --trace-sql (time per statement),
  * --profile DIR (CPU profiles of Rastro's side); BENCH_AUTO_EXPLAIN_MS=n logs slow plans to the
  * PostgreSQL server's log; BENCH_CPU_PROF_DIR=dir profiles the emulator.
@@ -65,6 +66,7 @@ const PRELOAD_CHUNK = argValue(args, '--chunk', 2_000);
 const RATE = argValue(args, '--rate', 1_000);
 const SECONDS = argValue(args, '--seconds', 30);
 const REQUEST_BATCH = argValue(args, '--batch', 10);
+const WARMUP_S = argValue(args, '--warmup', 3);
 const DRAIN_TIMEOUT_S = argValue(args, '--drain-timeout', 600);
 const RATE_LIMIT = 100_000;
 /**
@@ -468,6 +470,8 @@ interface LatencyResult {
   p95: number;
   p99: number;
   max: number;
+  /** Batches delivered during the measured run. */
+  batches: number;
   emulatorEvents: number;
   duplicates: number;
   /** Answers to the load generator's requests by HTTP status (`error:<code>`: no answer). */
@@ -481,6 +485,39 @@ interface LatencyResult {
   emulatorRssMiB: number;
 }
 
+interface OfferResult {
+  acks: number[];
+  statuses: Record<string, number>;
+  seconds: number;
+  events: number;
+}
+
+/** Runs OFFER_PROCESS: RATE events/s for `seconds` s, event ids starting with `prefix`. */
+function offerLoad(url: string, key: string, seconds: number, prefix: string): Promise<OfferResult> {
+  return new Promise<OfferResult>((resolve, reject) => {
+    const settings = { url, key, rate: RATE, seconds, batch: REQUEST_BATCH, prefix };
+    const child = spawn(process.execPath, ['-e', OFFER_PROCESS, JSON.stringify(settings)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.once('message', (m: OfferResult) => {
+      child.kill();
+      resolve(m);
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => code && reject(new Error(`load generator exited with ${code}`)));
+  });
+}
+
+/** Waits (up to a minute) until nothing is pending or in flight. */
+async function drained(handle: DatabaseHandle): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const counts = await statusCounts(handle);
+    if ((!counts.pending && !counts.processing) || Date.now() > deadline) return;
+    await sleep(100);
+  }
+}
+
 async function latency(engine: EngineChoice, emulator: EmulatorChild, serverUrl?: string): Promise<LatencyResult> {
   const database = await createBenchDatabase(engine, serverUrl);
   const handle = await openBenchDatabase(database);
@@ -492,6 +529,14 @@ async function latency(engine: EngineChoice, emulator: EmulatorChild, serverUrl?
     console.log(
       `  (b) ${engine}: offering ${fmt(RATE)} events/s for ${SECONDS} s, ${REQUEST_BATCH} per request, to ${node.url}`,
     );
+    // A cold node (JIT, first connections, the emulator's first requests) answers its first second
+    // or two slowly; that start-up belongs to no steady rate, so a warm-up is offered and drained
+    // first, unmeasured, and only the measured run's events are counted below.
+    if (WARMUP_S > 0) {
+      await offerLoad(`${node.url}/api/v1/events`, adminKey, WARMUP_S, `warm-${engine}-${RUN}-`);
+      await drained(handle);
+    }
+    const prefix = `lat-${engine}-${RUN}-`;
     const profiler = await startProfiler();
     const pgCpu =
       database.serverUrl && database.databaseName
@@ -500,41 +545,11 @@ async function latency(engine: EngineChoice, emulator: EmulatorChild, serverUrl?
     await pgCpu?.start();
     const before = await emulator.stats();
     const cpuBefore = { rastro: processCpuMs(), emulator: before.cpuMs };
-    const offer = await new Promise<{
-      acks: number[];
-      statuses: Record<string, number>;
-      seconds: number;
-      events: number;
-    }>((resolve, reject) => {
-      const settings = {
-        url: `${node!.url}/api/v1/events`,
-        key: adminKey,
-        rate: RATE,
-        seconds: SECONDS,
-        batch: REQUEST_BATCH,
-        prefix: `lat-${engine}-${RUN}-`,
-      };
-      const child = spawn(process.execPath, ['-e', OFFER_PROCESS, JSON.stringify(settings)], {
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      child.once(
-        'message',
-        (m: { acks: number[]; statuses: Record<string, number>; seconds: number; events: number }) => {
-          child.kill();
-          resolve(m);
-        },
-      );
-      child.once('error', reject);
-      child.once('exit', (code) => code && reject(new Error(`load generator exited with ${code}`)));
-    });
+    const measuredFrom = new Date();
+    const offer = await offerLoad(`${node.url}/api/v1/events`, adminKey, SECONDS, prefix);
     await profiler?.stop(`dispatch-offer-${engine}`);
     const accepted = (offer.statuses['202'] ?? 0) * REQUEST_BATCH;
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const counts = await statusCounts(handle);
-      if ((!counts.pending && !counts.processing) || Date.now() > deadline) break;
-      await sleep(100);
-    }
+    await drained(handle);
     const cpu = {
       rastro: processCpuMs() - cpuBefore.rastro,
       emulator: (await emulator.stats()).cpuMs - cpuBefore.emulator,
@@ -542,8 +557,12 @@ async function latency(engine: EngineChoice, emulator: EmulatorChild, serverUrl?
     };
     const rows = await sql<{ ms: number }>`
       select extract(epoch from (delivered_at - committed_at)) * 1000 as ms
-      from deliveries where status = 'delivered'`.execute(handle.db);
+      from deliveries where status = 'delivered' and starts_with(event_id, ${prefix})`.execute(handle.db);
     const ms = Float64Array.from(rows.rows.map((r) => Number(r.ms))).sort();
+    const batches = await sql<{ n: number }>`
+      select count(*)::int as n from delivery_batches where outcome = 'delivered' and started_at >= ${measuredFrom}`.execute(
+      handle.db,
+    );
     const acks = Float64Array.from(offer.acks).sort();
     const statuses = await statusCounts(handle);
     const after = await emulator.stats();
@@ -563,6 +582,7 @@ async function latency(engine: EngineChoice, emulator: EmulatorChild, serverUrl?
       p99: percentile(ms, 99),
       max: ms.length ? ms[ms.length - 1]! : Number.NaN,
       emulatorEvents: after.stats.eventsReceived - before.stats.eventsReceived,
+      batches: Number(batches.rows[0]?.n ?? 0),
       duplicates: after.stats.duplicateEvents - before.stats.duplicateEvents,
       httpStatuses: offer.statuses,
       loadAverage: loadavg()[0]!,
@@ -709,6 +729,8 @@ async function main(): Promise<void> {
           'p95 ms',
           'p99 ms',
           'max ms',
+          'batches',
+          'events/batch',
           'emulator got',
           'dups',
           'peak RSS MiB',
@@ -726,6 +748,8 @@ async function main(): Promise<void> {
           fmt(r.p95),
           fmt(r.p99),
           fmt(r.max),
+          fmt(r.batches),
+          fmt(r.batches ? r.delivered / r.batches : Number.NaN, 1),
           fmt(r.emulatorEvents),
           fmt(r.duplicates),
           fmt(r.rssMiB),
