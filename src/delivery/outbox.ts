@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.ts';
 import type { DeliveryStatus } from '../db/tables/delivery.ts';
 import type { ResolvedDestination } from '../destinations/store.ts';
 import type { CanonicalEvent } from '../events/canonical.ts';
+import { identifiersOf, maskOf } from '../quality/emq.ts';
 
 /** How long the same event_id + event_name is suppressed per destination (Meta's dedup window). */
 export const DEDUP_WINDOW_HOURS = 48;
@@ -66,6 +67,7 @@ export async function writeToOutbox(
     session_id: event.session_id ?? null,
     consent_ads: event.consent.ads,
     is_test: event.test ?? false,
+    id_mask: maskOf(identifiersOf(event)),
   }));
 
   // Initial states are decided here; whether a `pending` one is a repeat of an earlier request is
@@ -98,11 +100,12 @@ export async function writeToOutbox(
   await prepared(sql`
     with ev as (
       insert into events (tenant_id, id, event_id, event_name, event_time, received_at, source, payload, session_id,
-        consent_ads, is_test)
+        consent_ads, is_test, id_mask)
       select ${tenantId}::uuid, e.id, e.event_id, e.event_name, e.event_time, ${at}::timestamptz, e.source, e.payload,
-        e.session_id, e.consent_ads, e.is_test
+        e.session_id, e.consent_ads, e.is_test, e.id_mask
       from jsonb_to_recordset(${JSON.stringify(eventRows)}::jsonb) as e(id uuid, event_id text, event_name text,
-        event_time timestamptz, source text, payload jsonb, session_id text, consent_ads boolean, is_test boolean)
+        event_time timestamptz, source text, payload jsonb, session_id text, consent_ads boolean, is_test boolean,
+        id_mask integer)
     ), d as (
       select * from jsonb_to_recordset(${JSON.stringify(deliveries)}::jsonb) as d(delivery_id uuid, event_ref uuid,
         destination_id uuid, event_id text, event_name text, status text, last_error text, dedup_key text)

@@ -26,8 +26,11 @@ function presentSql(id: Identifier): string {
   );
 }
 
-/** The identifier mask of an event row aliased `e` (bits in the order of IDENTIFIERS). */
+/** The identifier mask of an event row aliased `e` (bits in the order of IDENTIFIERS), from its payload. */
 export const MASK_SQL = `(${IDENTIFIERS.map((id) => `(case when ${presentSql(id)} then ${bitOf(id)} else 0 end)`).join(' | ')})`;
+
+/** The mask stored at ingest, derived from the payload only for rows older than that column. */
+const EVENT_MASK_SQL = `coalesce(e.id_mask, ${MASK_SQL})`;
 
 /** Trims the variable parts (ids, trace ids, numbers) of an error so equal causes count together. */
 export function errorKey(message: string): string {
@@ -81,7 +84,7 @@ export async function computeBucket(db: Kysely<Database>, tenantId: string, hour
     and ${sql.ref(`${alias}.received_at`)} < ${new Date(end)}`;
 
   const events = await sql<{ event_name: string; mask: number; n: number }>`
-    select e.event_name, ${sql.raw(MASK_SQL)} as mask, count(*)::int as n
+    select e.event_name, ${sql.raw(EVENT_MASK_SQL)} as mask, count(*)::int as n
     from events e where ${inHour('e')}
     group by 1, 2`.execute(db);
 
@@ -93,7 +96,7 @@ export async function computeBucket(db: Kysely<Database>, tenantId: string, hour
     lat: number | null;
     n: number;
   }>`
-    select e.event_name, d.destination_id, d.status, ${sql.raw(MASK_SQL)} as mask,
+    select e.event_name, d.destination_id, d.status, ${sql.raw(EVENT_MASK_SQL)} as mask,
       case when d.status = 'delivered' and d.replays = 0 and d.delivered_at is not null
         then ${sql.raw(LATENCY_BUCKET_SQL('(extract(epoch from (d.delivered_at - d.committed_at)) * 1000)'))} end as lat,
       count(*)::int as n

@@ -180,6 +180,16 @@ describe('signal quality API (hourly rollup)', () => {
     expect(days.totals.received).toBe(7);
   });
 
+  it("stores each event's identifier mask at ingest, equal to the one derived from its payload", async () => {
+    const { rows } = await sql<{ stored: number | null; derived: number }>`
+      select e.id_mask as stored, ${sql.raw(MASK_SQL)} as derived from events e where e.tenant_id = ${tenant.id}`.execute(
+      t.rastro.ctx.db,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r.stored).toBe(r.derived);
+    expect(new Set(rows.map((r) => r.derived)).size).toBeGreaterThan(1);
+  });
+
   it('reopens the hour of a replayed delivery and counts it delivered', async () => {
     const replay = await t.call('POST', '/api/v1/replay', tenant.keys.admin, { destination_id: destinationId });
     expect(replay.json()).toEqual({ replayed: 1 });

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { Json } from './foundation.ts';
 
 export interface EventsTable {
@@ -17,6 +17,8 @@ export interface EventsTable {
   session_id: string | null;
   consent_ads: boolean;
   is_test: boolean;
+  /** Identifier mask (src/quality/emq.ts), set at ingest; null on older rows: derive from the payload. */
+  id_mask: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export type DestinationStatus = 'active' | 'paused';
