@@ -32,6 +32,7 @@ import {
   fmt,
   OPERATOR_TOKEN,
   peakRssMiB,
+  PostgresCpu,
   postgresServerUrl,
   settle,
   sleep,
@@ -128,6 +129,12 @@ interface Row {
   eventsPerRequest?: number;
   /** Mean requests per group commit and mean time to commit a group. */
   group?: { size: number; ms: number };
+  /**
+   * Milliseconds per 1,000 committed events of the server's main thread (busy time: event-loop
+   * utilization × duration) and of the PostgreSQL backends serving the run (from /proc). Rates move
+   * with the machine's other load; these hold still, so they compare builds across runs.
+   */
+  cpuPer1000?: { server: number; postgres?: number };
 }
 
 async function helloWorld(name: string): Promise<Row> {
@@ -199,8 +206,14 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
       await sleep(200); // let the warm-up's last groups commit
       const before = await countEvents(rastro);
       const groupsBefore = await groupStats(rastro);
+      const pgCpu =
+        database.serverUrl && database.databaseName
+          ? new PostgresCpu(database.serverUrl, database.databaseName)
+          : undefined;
+      await pgCpu?.start();
       const result = await load(options, auth);
       await sleep(200);
+      const pg = await pgCpu?.stop();
       // The open-loop generator's own warm-up requests reached the server too.
       const committed = (await countEvents(rastro)) - before - (result.warmupOk ?? 0) * eventsPerRequest;
       const groupsAfter = await groupStats(rastro);
@@ -216,7 +229,12 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
       if (committed < result.ok * eventsPerRequest) {
         console.error(`  ${name}: ${result.ok * eventsPerRequest} events acknowledged but only ${committed} committed`);
       }
-      return { name, result, committed, eventsPerRequest, group };
+      const per1000 = (ms: number) => (committed > 0 ? (1000 * ms) / committed : Number.NaN);
+      const cpuPer1000 = {
+        server: per1000((result.elu ?? 0) * options.seconds * 1000),
+        ...(pg ? { postgres: per1000(pg.clients) } : {}),
+      };
+      return { name, result, committed, eventsPerRequest, group, cpuPer1000 };
     };
 
     const base = rastro.url;
@@ -323,6 +341,24 @@ async function main(): Promise<void> {
       ]),
     ),
   );
+  const tracked = rows.filter((r) => r.cpuPer1000);
+  if (tracked.length > 0) {
+    console.log(
+      '\nCPU ms per 1,000 durable events (server: main-thread busy time; postgres: its backends for this ' +
+        'database). They hold still when the machine is slower or busier; the rates above do not.',
+    );
+    console.log(
+      table(
+        ['run', 'server', 'postgres', 'capacity events/s (2 cores)'],
+        tracked.map(({ name, cpuPer1000: c }) => [
+          name,
+          fmt(c!.server, 1),
+          c!.postgres === undefined ? '-' : fmt(c!.postgres, 1),
+          c!.postgres === undefined ? '-' : fmt((2 * 1000 * 1000) / (c!.server + c!.postgres)),
+        ]),
+      ),
+    );
+  }
   console.log(`\npeak RSS (server + load generator thread): ${fmt(peakRssMiB())} MiB`);
 }
 
