@@ -67,7 +67,8 @@ interface LoadOptions {
   batch?: number;
 }
 
-type Result = LoadResult & { elu?: number };
+/** `elu`: the main thread's event-loop utilization during the load; `busyMs`: its busy time then. */
+type Result = LoadResult & { elu?: number; busyMs?: number };
 
 // Bodies vary per request (a pool of session ids), as real traffic does: one session per request
 // stream, not one hot row.
@@ -118,7 +119,8 @@ async function load(options: LoadOptions, headers: Record<string, string> = {}):
     headers: { 'content-type': 'application/json', ...headers },
     ...(pool ? { pool } : {}),
   });
-  return { ...result, elu: performance.eventLoopUtilization(before).utilization };
+  const used = performance.eventLoopUtilization(before);
+  return { ...result, elu: used.utilization, busyMs: used.active };
 }
 
 interface Row {
@@ -229,9 +231,11 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
       if (committed < result.ok * eventsPerRequest) {
         console.error(`  ${name}: ${result.ok * eventsPerRequest} events acknowledged but only ${committed} committed`);
       }
-      const per1000 = (ms: number) => (committed > 0 ? (1000 * ms) / committed : Number.NaN);
+      // CPU was spent on the open-loop generator's warm-up requests too: they count here.
+      const processed = committed + (result.warmupOk ?? 0) * eventsPerRequest;
+      const per1000 = (ms: number) => (processed > 0 ? (1000 * ms) / processed : Number.NaN);
       const cpuPer1000 = {
-        server: per1000((result.elu ?? 0) * options.seconds * 1000),
+        server: per1000(result.busyMs ?? Number.NaN),
         ...(pg ? { postgres: per1000(pg.clients) } : {}),
       };
       return { name, result, committed, eventsPerRequest, group, cpuPer1000 };

@@ -30,6 +30,7 @@ const NUMERIC_OID = 1700;
 const toNumber = (v: string): number => Number(v);
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  const log = options.log ? { log: options.log } : {};
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
@@ -43,16 +44,13 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     // terminate) is an 'error' event on the pool; without a listener it would kill the process.
     // The pool drops that client and the next query opens a new one.
     pool.on('error', () => {});
-    const db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }),
-      ...(options.log ? { log: options.log } : {}),
-    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }), ...log });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
   if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
   const client = await PGlite.create(options.pgliteDir ?? 'memory://', {
     parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
   });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(client), ...(options.log ? { log: options.log } : {}) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(client), ...log });
   return { db, engine: 'pglite', close: () => db.destroy() };
 }

@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.ts';
 import type { DeliveryStatus } from '../db/tables/delivery.ts';
 import type { ResolvedDestination } from '../destinations/store.ts';
 import type { CanonicalEvent } from '../events/canonical.ts';
-import { identifiersOf, maskOf } from '../quality/emq.ts';
+import { identifierMask } from '../quality/emq.ts';
 
 /** How long the same event_id + event_name is suppressed per destination (Meta's dedup window). */
 export const DEDUP_WINDOW_HOURS = 48;
@@ -67,7 +67,7 @@ export async function writeToOutbox(
     session_id: event.session_id ?? null,
     consent_ads: event.consent.ads,
     is_test: event.test ?? false,
-    id_mask: maskOf(identifiersOf(event)),
+    id_mask: identifierMask(event),
   }));
 
   // Initial states are decided here; whether a `pending` one is a repeat of an earlier request is

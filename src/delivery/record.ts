@@ -63,7 +63,6 @@ export async function recordOutcome(
   // order, so each attempt records its index); otherwise in each delivery row.
   const sentOnce = batch?.result.sent !== undefined;
   const rows = transitions.map((t, i) => ({
-    tenant_id: t.tenantId,
     delivery_id: t.deliveryId,
     status: t.status,
     next_attempt_at: (t.nextAttemptAt ?? now).toISOString(),
@@ -90,7 +89,7 @@ export async function recordOutcome(
   await db.transaction().execute(async (trx) => {
     await prepared(sql`
       with v as (
-        select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(tenant_id uuid, delivery_id uuid,
+        select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(delivery_id uuid,
           status text, next_attempt_at timestamptz, uncount boolean, error text, payload jsonb, batch_index integer,
           match_quality numeric)
       )${batchRow}

@@ -4,7 +4,7 @@ import type { Database } from '../db/schema.ts';
 import type { DeliveryStatus } from '../db/tables/delivery.ts';
 import type { EventInput } from '../events/input-schema.ts';
 import { toCanonicalEvent } from '../events/to-canonical.ts';
-import { identifiersOf, maskOf } from '../quality/emq.ts';
+import { identifierMask } from '../quality/emq.ts';
 import { markDue } from '../quality/schedule.ts';
 import { floorHour, HOUR_MS } from '../quality/time.ts';
 import { journeyEvent, newVisitor, type Random, type Visitor } from './traffic.ts';
@@ -70,7 +70,7 @@ export async function seedHistory(
         session_id: null,
         consent_ads: !denied,
         is_test: false,
-        id_mask: maskOf(identifiersOf(canonical)),
+        id_mask: identifierMask(canonical),
       });
 
       const roll = random();

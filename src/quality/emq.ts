@@ -111,6 +111,9 @@ export function identifiersOf(event: IdentifiedEvent): Identifier[] {
   });
 }
 
+/** The identifier mask of a canonical event, as stored in `events.id_mask` at ingest. */
+export const identifierMask = (event: IdentifiedEvent): number => maskOf(identifiersOf(event));
+
 /**
  * Whether Meta would accept the set as customer information: one strong key, IP with user agent, or
  * first and last name with a location or date of birth (the emulator enforces the same rule).
