@@ -22,7 +22,7 @@
  *
  * Options: --engine postgres|pglite, --only throughput|latency, --events N, --chunk N (preload
  * transaction size), --rate N, --seconds N, --warmup S (unmeasured offer before (b), default 3),
- * --batch N (events per request in (b)), --drain-timeout S,
+ * --batch N (events per request in (b)), --drain-timeout S, --keep (keep (a)'s database),
  * --delivery-only (only the delivery worker task), --trace-sql (time per statement),
  * --profile DIR (CPU profiles of Rastro's side); BENCH_AUTO_EXPLAIN_MS=n logs slow plans to the
  * PostgreSQL server's log; BENCH_CPU_PROF_DIR=dir profiles the emulator.
@@ -68,6 +68,8 @@ const SECONDS = argValue(args, '--seconds', 30);
 const REQUEST_BATCH = argValue(args, '--batch', 10);
 const WARMUP_S = argValue(args, '--warmup', 3);
 const DRAIN_TIMEOUT_S = argValue(args, '--drain-timeout', 600);
+/** `--keep`: leave the throughput scenario's database in place, to look at its rows afterwards. */
+const KEEP = args.includes('--keep');
 const RATE_LIMIT = 100_000;
 /**
  * `--delivery-only`: run only the delivery task in the worker nodes. By default every worker task of
@@ -406,7 +408,8 @@ async function throughput(
   } finally {
     rss.stop();
     await handle.close();
-    await database.drop();
+    if (KEEP) console.log(`  kept database ${database.databaseName ?? database.dataDir}`);
+    else await database.drop();
   }
 }
 

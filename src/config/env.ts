@@ -45,6 +45,14 @@ const EnvSchema = Type.Object({
         "How long a worker's claimed deliveries stay leased before another worker retries them (crash recovery; default 120000). Platform requests time out at half of it",
     }),
   ),
+  RASTRO_DELIVERY_LOCKED_BATCHES: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 64,
+      description:
+        'PostgreSQL: batches per worker process sent while their deliveries stay row-locked in an open transaction (one pooled connection each; one row write per attempt instead of two). Further batches are leased. Default 4; 0 always leases. PGlite always leases',
+    }),
+  ),
 });
 
 /** Never echoed back in an error message. */
@@ -67,6 +75,7 @@ export interface Config {
   redisUrl: string | undefined;
   ingestWindowMs: number;
   deliveryLeaseMs?: number | undefined;
+  deliveryLockedBatches?: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -113,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL,
     ingestWindowMs: e.RASTRO_INGEST_WINDOW_MS,
     deliveryLeaseMs: e.RASTRO_DELIVERY_LEASE_MS,
+    deliveryLockedBatches: e.RASTRO_DELIVERY_LOCKED_BATCHES,
   };
 }
 

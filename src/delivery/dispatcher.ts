@@ -9,7 +9,7 @@ import { activeDestinations, pauseDestination, type ResolvedDestination } from '
 import type { SendContext, SendResult } from '../destinations/types.ts';
 import { estimateEmq, identifiersOf, type IdentifiedEvent } from '../quality/emq.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
-import { claimDue, releaseExpiredLeases, type ClaimedDelivery } from './claim.ts';
+import { claimDue, claimLocked, releaseExpiredLeases, type ClaimedDelivery, type Hold } from './claim.ts';
 import { skipOrphanedDeliveries } from './orphans.ts';
 import { retryDelayMs, type DeliveryPolicy } from './policy.ts';
 import type { DestinationRateLimiter } from './rate-limit.ts';
@@ -31,6 +31,14 @@ const MAX_PARALLEL_BATCHES = 4;
 /** How often queued deliveries of deleted destinations are looked for (src/delivery/orphans.ts). */
 const ORPHAN_SWEEP_MS = 60_000;
 
+/** The deliveries being sent, and the handle to write their outcome with (their transaction, when locked). */
+interface Held {
+  db: Kysely<Database>;
+  hold: Hold;
+  /** Set when the platform refused the credentials: why the destination is to be paused. */
+  pause?: string;
+}
+
 interface Mapped {
   claim: ClaimedDelivery;
   payload: Record<string, unknown>;
@@ -48,6 +56,8 @@ export class Dispatcher {
   private readonly breakers = new Map<string, CircuitBreaker>();
   /** In-flight batches per destination in this process (several loops share one dispatcher). */
   private readonly busy = new Map<string, number>();
+  /** Batches of this process being sent under row locks (each holds a pooled connection). */
+  private lockedInFlight = 0;
   /** Destinations whose token was just refused, while their pause is being written. */
   private readonly pausing = new Set<string>();
   private lastLeaseSweep = 0;
@@ -121,13 +131,36 @@ export class Dispatcher {
         breaker.success(); // not a failure: nothing was tried
         return 0;
       }
-      const claimed = await claimDue(this.deps.db, destination.id, granted, this.workerId, this.deps.policy.leaseMs);
-      used = claimed.length;
-      if (claimed.length === 0) {
-        if (breaker.state === 'half_open') breaker.success();
-        return 0;
+      const held: Held = { db: this.deps.db, hold: { kind: 'lease', workerId: this.workerId } };
+      const claimAndDeliver = async () => {
+        const claimed =
+          held.hold.kind === 'lock'
+            ? await claimLocked(held.db, destination.id, granted)
+            : await claimDue(held.db, destination.id, granted, this.workerId, this.deps.policy.leaseMs);
+        used = claimed.length;
+        if (claimed.length === 0) {
+          if (breaker.state === 'half_open') breaker.success();
+          return 0;
+        }
+        return await this.deliver(held, destination, claimed, breaker);
+      };
+      try {
+        // Under row locks while this process has a slot for one more held connection, leased
+        // otherwise: a slow platform can never take more than `lockedBatches` connections.
+        if (this.lockedInFlight >= this.deps.policy.lockedBatches) return await claimAndDeliver();
+        this.lockedInFlight += 1;
+        try {
+          return await this.deps.db.transaction().execute((trx) => {
+            held.db = trx;
+            held.hold = { kind: 'lock', workerId: this.workerId };
+            return claimAndDeliver();
+          });
+        } finally {
+          this.lockedInFlight -= 1;
+        }
+      } finally {
+        if (held.pause !== undefined) await this.pauseAfterRecording(destination, held.pause);
       }
-      return await this.deliver(destination, claimed, breaker);
     } finally {
       this.busy.set(destination.id, (this.busy.get(destination.id) ?? 1) - 1);
       await this.deps.rateLimiter.giveBack(destination.id, destination.ratePerSecond, limit - used);
@@ -135,6 +168,7 @@ export class Dispatcher {
   }
 
   private async deliver(
+    held: Held,
     destination: ResolvedDestination,
     claimed: ClaimedDelivery[],
     breaker: CircuitBreaker,
@@ -149,21 +183,23 @@ export class Dispatcher {
         invalid.push({
           tenantId: claim.tenant_id,
           deliveryId: claim.delivery_id,
+          rowRef: claim.row_ref,
           status: 'failed',
           error: `invalid for ${destination.type}: ${result.reason}`,
         });
       }
     }
     if (invalid.length > 0) {
-      await recordOutcome(this.deps.db, this.workerId, destination.id, undefined, invalid, 'delivery.invalid');
+      await recordOutcome(held.db, held.hold, destination.id, undefined, invalid, 'delivery.invalid');
       this.delivered.inc({ outcome: 'invalid' }, invalid.length);
     }
     if (mapped.length === 0) return invalid.length;
-    return invalid.length + (await this.sendAndRecord(destination, mapped, breaker));
+    return invalid.length + (await this.sendAndRecord(held, destination, mapped, breaker));
   }
 
   /** Sends one batch; a whole-batch permanent rejection is split in halves to isolate the bad event(s). */
   private async sendAndRecord(
+    held: Held,
     destination: ResolvedDestination,
     batch: Mapped[],
     breaker: CircuitBreaker,
@@ -175,36 +211,29 @@ export class Dispatcher {
       { ...this.deps.sendContext, timeoutMs: this.deps.policy.requestTimeoutMs },
     );
     if (result.outcome === 'permanent' && batch.length > 1) {
-      await this.recordSplit(destination, batch, result, startedAt);
+      await this.recordSplit(held.db, destination, batch, result, startedAt);
       const half = Math.ceil(batch.length / 2);
-      const left = await this.sendAndRecord(destination, batch.slice(0, half), breaker);
-      const right = await this.sendAndRecord(destination, batch.slice(half), breaker);
+      const left = await this.sendAndRecord(held, destination, batch.slice(0, half), breaker);
+      const right = await this.sendAndRecord(held, destination, batch.slice(half), breaker);
       return left + right;
     }
     const transitions = batch.map((m) => this.transitionFor(destination, m, result));
     if (result.outcome === 'retryable') breaker.failure();
     else breaker.success();
     if (result.outcome === 'rate_limited') breaker.pause(result.retryAfterMs ?? this.deps.policy.throttlePauseMs);
-    // No loop of this process claims for the destination between the two writes below.
-    if (result.outcome === 'auth_broken') this.pausing.add(destination.id);
-    try {
-      await recordOutcome(
-        this.deps.db,
-        this.workerId,
-        destination.id,
-        { tenantId: destination.tenantId, destinationId: destination.id, startedAt, size: batch.length, result },
-        transitions,
-        `delivery.batch_${result.outcome}`,
-      );
-      if (result.outcome === 'auth_broken') {
-        // Paused after the held deliveries are back to pending, so whoever sees the destination
-        // paused also sees its deliveries waiting, never still in flight.
-        await pauseDestination(this.deps.db, destination.tenantId, destination.id, result.message);
-        this.destinationsAt = 0; // reread now: the paused destination leaves the active list
-      }
-    } finally {
-      this.pausing.delete(destination.id);
+    // No loop of this process claims for the destination until the pause below is written.
+    if (result.outcome === 'auth_broken') {
+      this.pausing.add(destination.id);
+      held.pause = result.message;
     }
+    await recordOutcome(
+      held.db,
+      held.hold,
+      destination.id,
+      { tenantId: destination.tenantId, destinationId: destination.id, startedAt, size: batch.length, result },
+      transitions,
+      `delivery.batch_${result.outcome}`,
+    );
     const byStatus = new Map<string, number>();
     for (const t of transitions) byStatus.set(t.status, (byStatus.get(t.status) ?? 0) + 1);
     for (const [outcome, n] of byStatus) this.delivered.inc({ outcome }, n);
@@ -219,9 +248,29 @@ export class Dispatcher {
     return batch.length;
   }
 
+  /**
+   * Paused once the held deliveries are recorded back to pending (and committed, when they were
+   * locked: the pause appends to the tenant's ledger, whose head that transaction holds), so whoever
+   * sees the destination paused also sees its deliveries waiting, never still in flight.
+   */
+  private async pauseAfterRecording(destination: ResolvedDestination, reason: string): Promise<void> {
+    try {
+      await pauseDestination(this.deps.db, destination.tenantId, destination.id, reason);
+      this.destinationsAt = 0; // reread now: the paused destination leaves the active list
+    } finally {
+      this.pausing.delete(destination.id);
+    }
+  }
+
   /** The split itself is kept as an attempt-less batch record so the detail view shows why it happened. */
-  private async recordSplit(destination: ResolvedDestination, batch: Mapped[], result: SendResult, startedAt: Date) {
-    await this.deps.db
+  private async recordSplit(
+    db: Kysely<Database>,
+    destination: ResolvedDestination,
+    batch: Mapped[],
+    result: SendResult,
+    startedAt: Date,
+  ) {
+    await db
       .insertInto('delivery_batches')
       .values({
         tenant_id: destination.tenantId,
@@ -244,6 +293,7 @@ export class Dispatcher {
     const base = {
       tenantId: m.claim.tenant_id,
       deliveryId: m.claim.delivery_id,
+      rowRef: m.claim.row_ref,
       payload: m.payload,
       matchQuality: estimateEmq(identifiersOf(m.claim.payload as unknown as IdentifiedEvent)),
     };

@@ -8,6 +8,12 @@ export interface DeliveryPolicy {
   ageMarginMs: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /**
+   * Batches one process may send while holding their rows locked in an open transaction (one pooled
+   * connection each) instead of leasing them: one row rewrite per attempt instead of two. Further
+   * batches are leased. 0 leases always (PGlite: its one connection must not wait on a platform).
+   */
+  lockedBatches: number;
   /** How long a claimed delivery stays leased to a worker before another may take it (crash recovery). */
   leaseMs: number;
   /** Pause of a destination after the platform throttles it, when it gives no Retry-After. */
@@ -27,6 +33,7 @@ export const DEFAULT_POLICY: DeliveryPolicy = {
   ageMarginMs: 3600_000,
   baseDelayMs: 2_000,
   maxDelayMs: 15 * 60_000,
+  lockedBatches: 0,
   leaseMs: 120_000,
   throttlePauseMs: 60_000,
   breakerThreshold: 5,

@@ -8,6 +8,8 @@ import { PARTNER_AGENT } from '../destinations/meta-capi/version.ts';
 
 /** Parallel dispatch loops per process: batches to one destination overlap their network waits. */
 const DISPATCH_LOOPS = 4;
+/** Default of RASTRO_DELIVERY_LOCKED_BATCHES on PostgreSQL: as many as the loops, under half the pool. */
+const LOCKED_BATCHES = 4;
 
 /**
  * RASTRO_DELIVERY_LEASE_MS: a shorter lease hands a killed worker's deliveries to another sooner.
@@ -25,7 +27,13 @@ export function deliveryTask(ctx: AppContext, log: FastifyBaseLogger): WorkerTas
   const dispatcher = new Dispatcher({
     db: ctx.db,
     secrets: ctx.secrets,
-    policy: { ...DEFAULT_POLICY, ...leasePolicy(ctx.config.deliveryLeaseMs), ...ctx.deliveryPolicy },
+    policy: {
+      ...DEFAULT_POLICY,
+      ...leasePolicy(ctx.config.deliveryLeaseMs),
+      // PGlite has one connection: it must never wait on a platform's answer.
+      lockedBatches: ctx.engine === 'postgres' ? (ctx.config.deliveryLockedBatches ?? LOCKED_BATCHES) : 0,
+      ...ctx.deliveryPolicy,
+    },
     rateLimiter,
     sendContext: { baseUrls: { meta: ctx.config.metaGraphUrl }, userAgent: PARTNER_AGENT },
     metrics: ctx.metrics,

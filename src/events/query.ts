@@ -114,7 +114,18 @@ export async function getEventDetail(db: Kysely<Database>, tenantId: string, idO
   const batches = batchIds.length
     ? await db
         .selectFrom('delivery_batches')
-        .select(['batch_id', 'size', 'platform_code', 'response'])
+        .select([
+          'batch_id',
+          'size',
+          'platform_code',
+          'response',
+          'started_at',
+          'duration_ms',
+          'outcome',
+          'http_status',
+          'trace_id',
+          'message',
+        ])
         .where('tenant_id', '=', tenantId)
         .where('batch_id', 'in', batchIds)
         .execute()
@@ -182,9 +193,19 @@ export async function getEventDetail(db: Kysely<Database>, tenantId: string, idO
       match_quality: d.match_quality === null ? null : Number(d.match_quality),
       attempts_log: d.attempt_log.map(({ batch_index: _index, ...a }) => {
         const batch = a.batch_id ? batchById.get(a.batch_id) : undefined;
-        return batch
-          ? { ...a, batch_size: batch.size, platform_code: batch.platform_code, platform_response: batch.response }
-          : a;
+        if (!batch) return a;
+        return {
+          at: new Date(batch.started_at.getTime() + batch.duration_ms).toISOString(),
+          outcome: batch.outcome,
+          http_status: batch.http_status,
+          message: batch.message,
+          ...(batch.trace_id ? { trace_id: batch.trace_id } : {}),
+          duration_ms: batch.duration_ms,
+          ...a,
+          batch_size: batch.size,
+          platform_code: batch.platform_code,
+          platform_response: batch.response,
+        };
       }),
     })),
   };

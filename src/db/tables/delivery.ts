@@ -44,14 +44,21 @@ export interface DestinationsTable {
 
 export type DeliveryStatus = 'pending' | 'processing' | 'delivered' | 'failed' | 'dead' | 'deduplicated' | 'skipped';
 
+/**
+ * One attempt in a delivery's log. An attempt made in a batch request stores only the batch id, its
+ * position in the batch and the status it led to: the answer (time, outcome, HTTP status, message,
+ * trace id, duration) is in `delivery_batches`, once per batch. Attempts without a batch (the event
+ * failed local validation) and rows written before that change carry the whole record.
+ */
 export interface AttemptRecord {
-  at: string;
   batch_id: string | null;
   /** Position of the delivery's payload in its batch's `payloads`. */
   batch_index?: number;
-  outcome: string;
-  http_status: number | null;
-  message: string;
+  status?: string;
+  at?: string;
+  outcome?: string;
+  http_status?: number | null;
+  message?: string;
   trace_id?: string;
   duration_ms?: number;
 }
