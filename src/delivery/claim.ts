@@ -12,10 +12,15 @@ export interface ClaimedDelivery {
   event_id: string;
   event_name: string;
   attempts: number;
-  committed_at: Date;
-  created_at: Date;
+  /** Epoch milliseconds (numbers: a thousand Date parses per batch were a visible share of a drain). */
+  committed_ms: number;
+  created_ms: number;
+  /** Which identifiers the event carries (src/quality/emq.ts); null for rows from before it was stored. */
+  id_mask: number | null;
   payload: CanonicalEvent;
 }
+
+const EPOCH_MS = (column: string) => sql.raw(`(extract(epoch from ${column}) * 1000)::float8`);
 
 /**
  * How a worker holds the deliveries it is sending: a lease written into the rows (`processing`,
@@ -47,9 +52,10 @@ export async function claimDue(
       set status = 'processing', claimed_by = ${workerId}, attempts = d.attempts + 1, updated_at = now(),
           claimed_until = now() + ${`${leaseMs} milliseconds`}::interval
       from due where d.tenant_id = due.tenant_id and d.delivery_id = due.delivery_id
-      returning d.tenant_id, d.delivery_id, d.ctid::text as row_ref, d.event_ref, d.event_id, d.event_name, d.attempts, d.committed_at, d.created_at
+      returning d.tenant_id, d.delivery_id, d.ctid::text as row_ref, d.event_ref, d.event_id, d.event_name, d.attempts,
+        ${EPOCH_MS('d.committed_at')} as committed_ms, ${EPOCH_MS('d.created_at')} as created_ms
     )
-    select c.*, e.payload from claimed c
+    select c.*, e.id_mask, e.payload from claimed c
     join events e on e.tenant_id = c.tenant_id and e.id = c.event_ref
   `).execute(db);
   return result.rows;
@@ -73,14 +79,14 @@ export async function claimLocked(
   const result = await prepared(sql<ClaimedDelivery>`
     with due as (
       select tenant_id, delivery_id, ctid::text as row_ref, event_ref, event_id, event_name, attempts + 1 as attempts,
-        committed_at, created_at
+        ${EPOCH_MS('committed_at')} as committed_ms, ${EPOCH_MS('created_at')} as created_ms
       from deliveries
       where destination_id = ${destinationId} and status = 'pending' and next_attempt_at <= now()
       order by next_attempt_at
       limit ${limit}
       for update skip locked
     )
-    select due.*, e.payload from due
+    select due.*, e.id_mask, e.payload from due
     join events e on e.tenant_id = due.tenant_id and e.id = due.event_ref
   `).execute(trx);
   return result.rows;

@@ -239,7 +239,7 @@ export class Dispatcher {
     for (const [outcome, n] of byStatus) this.delivered.inc({ outcome }, n);
     if (result.outcome === 'delivered') {
       const doneAt = Date.now();
-      for (const m of batch) this.latency.observe((doneAt - new Date(m.claim.committed_at).getTime()) / 1000);
+      for (const m of batch) this.latency.observe((doneAt - m.claim.committed_ms) / 1000);
     }
     this.deps.log.debug(
       { destination: destination.id, outcome: result.outcome, size: batch.length, trace_id: result.traceId },
@@ -295,7 +295,7 @@ export class Dispatcher {
       deliveryId: m.claim.delivery_id,
       rowRef: m.claim.row_ref,
       payload: m.payload,
-      matchQuality: estimateEmq(identifiersOf(m.claim.payload as unknown as IdentifiedEvent)),
+      matchQuality: estimateEmq(m.claim.id_mask ?? identifiersOf(m.claim.payload as unknown as IdentifiedEvent)),
     };
     const policy = this.deps.policy;
     switch (result.outcome) {
@@ -321,7 +321,7 @@ export class Dispatcher {
           m.claim.payload.event_time * 1000 +
           destination.definition.limits.maxEventAgeSeconds * 1000 -
           policy.ageMarginMs;
-        const ageLimit = Math.min(new Date(m.claim.created_at).getTime() + policy.maxAgeMs, eventAgeLimit);
+        const ageLimit = Math.min(m.claim.created_ms + policy.maxAgeMs, eventAgeLimit);
         if (attempts >= policy.maxAttempts || next.getTime() > ageLimit) {
           return { ...base, status: 'dead', error: `gave up after ${attempts} attempts: ${result.message}` };
         }

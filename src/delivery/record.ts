@@ -66,10 +66,11 @@ export async function recordOutcome(
   const sentOnce = batch?.result.sent !== undefined;
   // Keyed by delivery id: each row looks its own transition up (no join for the planner to choose).
   const byId: Record<string, unknown> = {};
+  const nowIso = now.toISOString();
   transitions.forEach((t, i) => {
     byId[t.deliveryId] = {
       status: t.status,
-      next_attempt_at: (t.nextAttemptAt ?? now).toISOString(),
+      next_attempt_at: t.nextAttemptAt ? t.nextAttemptAt.toISOString() : nowIso,
       uncount: t.uncount === true,
       error: t.error ?? null,
       payload: sentOnce ? null : (t.payload ?? null),

@@ -1,0 +1,193 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/env.ts';
+import { SecretBox } from '../../src/core/crypto/secret-box.ts';
+import type { Database } from '../../src/db/schema.ts';
+import { claimDue, claimLocked, releaseExpiredLeases } from '../../src/delivery/claim.ts';
+import { recordOutcome, type Transition } from '../../src/delivery/record.ts';
+import type { MetaEmulator } from '../../src/emulators/meta/server.ts';
+import { startRastro, type Rastro } from '../../src/runtime/start.ts';
+import { openTestDatabase } from '../support/database.ts';
+import { OPERATOR_TOKEN, waitFor } from '../support/harness.ts';
+import { PIXEL, purchase, startEmulator, TOKEN } from '../support/meta.ts';
+
+/**
+ * How a worker holds the deliveries it sends (src/delivery/claim.ts): row locks in an open
+ * transaction on PostgreSQL, up to `lockedBatches` per process, leases beyond that. PGlite always
+ * leases (its one connection must not wait on a platform), so this file needs a PostgreSQL server.
+ */
+describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (PostgreSQL)', () => {
+  let emulator: MetaEmulator;
+  let database: Awaited<ReturnType<typeof openTestDatabase>>;
+  const nodes: Rastro[] = [];
+  const secret = SecretBox.generateKey();
+
+  const start = async (role: 'all' | 'api', lockedBatches?: number) => {
+    const config = loadConfig({
+      RASTRO_DATA_DIR: mkdtempSync(join(tmpdir(), 'rastro-held-')),
+      RASTRO_ADMIN_TOKEN: OPERATOR_TOKEN,
+      RASTRO_SECRET_KEY: secret,
+      RASTRO_ROLE: role,
+      RASTRO_META_GRAPH_URL: emulator.url,
+    });
+    const node = await startRastro({
+      config,
+      logger: false,
+      listen: false,
+      database,
+      deliveryPolicy: { destinationsRefreshMs: 0, ...(lockedBatches === undefined ? {} : { lockedBatches }) },
+    });
+    nodes.push(node);
+    return node;
+  };
+
+  /** A tenant with one Meta destination and `n` accepted purchases, through the API of `node`. */
+  const seed = async (node: Rastro, prefix: string, n: number, batchSize = 100) => {
+    const inject = (url: string, key: string, payload: unknown) =>
+      node.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${key}` }, payload: payload as object });
+    const tenant = (await inject('/api/v1/tenants', OPERATOR_TOKEN, { name: prefix })).json();
+    const dest = (
+      await inject('/api/v1/destinations', tenant.keys.admin, {
+        type: 'meta_capi',
+        name: 'p',
+        config: { pixel_id: PIXEL, access_token: TOKEN },
+        batch_size: batchSize,
+      })
+    ).json();
+    const events = Array.from({ length: n }, (_, i) => purchase({ event_id: `${prefix}-${i}` }));
+    expect((await inject('/api/v1/events', tenant.keys.admin, { events })).statusCode).toBe(202);
+    return { tenantId: tenant.id as string, destinationId: dest.id as string };
+  };
+
+  const statuses = async (tenantId: string) =>
+    database.db
+      .selectFrom('deliveries')
+      .select(['status', 'attempts', 'attempt_log'])
+      .where('tenant_id', '=', tenantId)
+      .execute();
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    database = await openTestDatabase();
+  });
+  afterAll(async () => {
+    for (const node of nodes) await node.stop();
+    await database.close();
+    await emulator.close();
+  });
+
+  it('sends one batch under locks and leases the next; each delivery row is written once per attempt', async () => {
+    const node = await start('all', 1);
+    emulator.injectFaults({ faults: [], latencyMs: 1_500 });
+    try {
+      const { tenantId } = await seed(node, 'held', 10, 5);
+      // Both batches are in flight: the locked one still reads `pending`, the leased one `processing`.
+      await waitFor(async () => (await statuses(tenantId)).filter((d) => d.status === 'processing').length === 5);
+      const inFlight = await statuses(tenantId);
+      expect(inFlight.filter((d) => d.status === 'pending')).toHaveLength(5);
+      // Locked rows are invisible to any other claim.
+      const other = await claimDue(database.db, (await destinationOf(tenantId))!, 100, 'other-worker', 60_000);
+      expect(other).toHaveLength(0);
+      const done = await waitFor(async () => {
+        const rows = await statuses(tenantId);
+        return rows.every((d) => d.status === 'delivered') ? rows : undefined;
+      }, 20_000);
+      // One attempt each, whichever way it was held; the attempt names its batch.
+      expect(done.map((d) => d.attempts)).toEqual(Array(10).fill(1));
+      for (const d of done) {
+        expect(d.attempt_log).toHaveLength(1);
+        expect(d.attempt_log[0]).toMatchObject({ status: 'delivered', batch_id: expect.any(String) });
+      }
+      const got = emulator.received().filter((e) => e.eventId?.startsWith('held-'));
+      expect(new Set(got.map((e) => e.eventId)).size).toBe(10);
+      expect(got).toHaveLength(10);
+    } finally {
+      emulator.clearFaults();
+    }
+  }, 60_000);
+
+  const destinationOf = async (tenantId: string) =>
+    (
+      await database.db
+        .selectFrom('destinations')
+        .select('destination_id')
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirst()
+    )?.destination_id;
+
+  it("a dead worker's locked deliveries are due again at once, without waiting for any lease", async () => {
+    for (const node of nodes.splice(0)) await node.stop();
+    const api = await start('api');
+    const { destinationId } = await seed(api, 'dead', 4);
+    // The dying worker has a connection of its own, like a process of its own.
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    const worker = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    let claimed = (): void => undefined;
+    const holding = new Promise<void>((resolve) => (claimed = resolve));
+    let pid = 0;
+    const sending = worker
+      .transaction()
+      .execute(async (trx) => {
+        pid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx)).rows[0]!.pid;
+        expect(await claimLocked(trx, destinationId, 100)).toHaveLength(4);
+        claimed();
+        await new Promise((r) => setTimeout(r, 3_000)); // "sending"; the process dies meanwhile
+      })
+      .then(
+        () => 'committed',
+        () => 'lost',
+      );
+    await holding;
+    expect(await claimDue(database.db, destinationId, 100, 'other', 60_000)).toHaveLength(0);
+    // The worker process dies: its connection goes, and PostgreSQL rolls its transaction back.
+    await sql`select pg_terminate_backend(${pid}::int)`.execute(database.db);
+    const taken = await waitFor(async () => {
+      const rows = await claimDue(database.db, destinationId, 100, 'survivor', 60_000);
+      return rows.length > 0 ? rows : undefined;
+    }, 5_000);
+    expect(taken).toHaveLength(4);
+    // Its attempt was never counted: the rollback took the count with it.
+    expect(taken.map((d) => d.attempts)).toEqual([1, 1, 1, 1]);
+    expect(await sending).toBe('lost');
+    await worker.destroy();
+  }, 90_000);
+
+  it('an outcome recorded after the lease was taken over changes nothing', async () => {
+    const api = nodes[0]!;
+    const { tenantId, destinationId } = await seed(api, 'late', 3);
+    const first = await claimDue(database.db, destinationId, 100, 'slow-worker', 200);
+    expect(first).toHaveLength(3);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await releaseExpiredLeases(database.db)).toBeGreaterThanOrEqual(3);
+    const second = await claimDue(database.db, destinationId, 100, 'fast-worker', 60_000);
+    expect(second).toHaveLength(3);
+    const outcome = (claimed: typeof first): Transition[] =>
+      claimed.map((c) => ({ tenantId, deliveryId: c.delivery_id, rowRef: c.row_ref, status: 'delivered' }));
+    // The slow worker's answer arrives late: its row addresses are old versions, its lease is gone.
+    await recordOutcome(
+      database.db,
+      { kind: 'lease', workerId: 'slow-worker' },
+      destinationId,
+      undefined,
+      outcome(first),
+      't',
+    );
+    expect((await statuses(tenantId)).map((d) => d.status)).toEqual(['processing', 'processing', 'processing']);
+    await recordOutcome(
+      database.db,
+      { kind: 'lease', workerId: 'fast-worker' },
+      destinationId,
+      undefined,
+      outcome(second),
+      't',
+    );
+    const rows = await statuses(tenantId);
+    expect(rows.map((d) => [d.status, d.attempts])).toEqual(Array(3).fill(['delivered', 2]));
+  }, 30_000);
+});
