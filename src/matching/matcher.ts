@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { ConversionMatcher } from '../conversions/process.ts';
+import type { ConversionMatcher, MatchMemo } from '../conversions/process.ts';
 import type { ConversionRow, Enrichment } from '../conversions/to-event.ts';
 import { compact } from '../core/compact.ts';
 import type { Database } from '../db/schema.ts';
@@ -103,8 +103,11 @@ export function enrichmentOf(candidate: Candidate | undefined): Enrichment {
  */
 export function createMatcher(): ConversionMatcher {
   return {
-    async match(trx: Transaction<Database>, row: ConversionRow, final: boolean) {
-      const settings = await matchingSettings(trx, row.tenant_id);
+    async match(trx: Transaction<Database>, row: ConversionRow, final: boolean, memo?: MatchMemo) {
+      const memoKey = `matching-settings:${row.tenant_id}`;
+      const settings =
+        (memo?.get(memoKey) as MatchingSettings | undefined) ?? (await matchingSettings(trx, row.tenant_id));
+      memo?.set(memoKey, settings);
       const { result, best } = await matchConversion(trx, row, settings);
       const wait = !final && result.status !== 'matched' && settings.grace_seconds > 0;
       await trx
