@@ -7,6 +7,7 @@ import { enabledDestinations } from '../destinations/store.ts';
 import type { ConversionStatus, GatewayConversion } from '../gateways/types.ts';
 import type { ConversionEmissionsTable } from '../db/tables/conversions.ts';
 import { appendLedger, type LedgerInput } from '../ledger/ledger.ts';
+import { keyIn } from '../db/keys.ts';
 import { conversionEventId } from './event-id.ts';
 import { DEFAULT_EMIT, nextStatus, REVERSED } from './lifecycle.ts';
 import { conversionEvent, type Enrichment, type ConversionRow } from './to-event.ts';
@@ -96,11 +97,10 @@ export async function processReceipts(db: Kysely<Database>, limit = 200): Promis
     const rows = await trx
       .selectFrom('conversions')
       .selectAll()
-      .where((eb) =>
-        eb(
-          eb.refTuple('tenant_id', 'gateway', 'order_id'),
-          'in',
-          [...firsts.values()].map((f) => eb.tuple(f.tenant_id, f.gateway, f.draft.orderId)),
+      .where(
+        keyIn(
+          ['tenant_id', 'gateway', 'order_id'],
+          [...firsts.values()].map((f) => [f.tenant_id, f.gateway, f.draft.orderId]),
         ),
       )
       .forUpdate()
@@ -177,11 +177,10 @@ export async function processReceipts(db: Kysely<Database>, limit = 200): Promis
     await trx
       .updateTable('webhook_receipts')
       .set({ status: 'processed', processed_at: now })
-      .where((eb) =>
-        eb(
-          eb.refTuple('tenant_id', 'receipt_id'),
-          'in',
-          items.map((i) => eb.tuple(i.tenant_id, i.receipt_id)),
+      .where(
+        keyIn(
+          ['tenant_id', 'receipt_id'],
+          items.map((i) => [i.tenant_id, i.receipt_id]),
         ),
       )
       .execute();
@@ -198,13 +197,7 @@ async function emitSettings(
   const rows = await trx
     .selectFrom('gateway_connections')
     .select(['connection_id', 'settings'])
-    .where((eb) =>
-      eb(
-        eb.refTuple('tenant_id', 'connection_id'),
-        'in',
-        unique.map(([t, c]) => eb.tuple(t, c)),
-      ),
-    )
+    .where(keyIn(['tenant_id', 'connection_id'], unique))
     .execute();
   return new Map(
     rows.map((r) => [r.connection_id, (r.settings as { emit?: Record<string, string[]> } | undefined)?.emit]),
@@ -247,11 +240,10 @@ export async function processEmissions(
     const rows = await trx
       .selectFrom('conversions')
       .selectAll()
-      .where((eb) =>
-        eb(
-          eb.refTuple('tenant_id', 'conversion_id'),
-          'in',
-          due.map((e) => eb.tuple(e.tenant_id, e.conversion_id)),
+      .where(
+        keyIn(
+          ['tenant_id', 'conversion_id'],
+          due.map((e) => [e.tenant_id, e.conversion_id]),
         ),
       )
       .execute();
@@ -307,11 +299,10 @@ export async function processEmissions(
     if (finished.length > 0) {
       await trx
         .deleteFrom('conversion_emissions')
-        .where((eb) =>
-          eb(
-            eb.refTuple('tenant_id', 'emission_id'),
-            'in',
-            finished.map((e) => eb.tuple(e.tenant_id, e.emission_id)),
+        .where(
+          keyIn(
+            ['tenant_id', 'emission_id'],
+            finished.map((e) => [e.tenant_id, e.emission_id]),
           ),
         )
         .execute();

@@ -193,26 +193,19 @@ describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (Postgr
     expect(await releaseExpiredLeases(database.db)).toBeGreaterThanOrEqual(3);
     const second = await claimDue(database.db, destinationId, 100, 'fast-worker', 60_000);
     expect(second).toHaveLength(3);
-    const outcome = (claimed: typeof first): Transition[] =>
-      claimed.map((c) => ({ tenantId, deliveryId: c.delivery_id, rowRef: c.row_ref, status: 'delivered' }));
+    const delivered = (workerId: string, claimed: typeof first) => {
+      const transitions: Transition[] = claimed.map((c) => ({
+        tenantId,
+        deliveryId: c.delivery_id,
+        rowRef: c.row_ref,
+        status: 'delivered',
+      }));
+      return recordOutcome(database.db, { kind: 'lease', workerId }, destinationId, undefined, transitions, 't');
+    };
     // The slow worker's answer arrives late: its row addresses are old versions, its lease is gone.
-    await recordOutcome(
-      database.db,
-      { kind: 'lease', workerId: 'slow-worker' },
-      destinationId,
-      undefined,
-      outcome(first),
-      't',
-    );
+    await delivered('slow-worker', first);
     expect((await statuses(tenantId)).map((d) => d.status)).toEqual(['processing', 'processing', 'processing']);
-    await recordOutcome(
-      database.db,
-      { kind: 'lease', workerId: 'fast-worker' },
-      destinationId,
-      undefined,
-      outcome(second),
-      't',
-    );
+    await delivered('fast-worker', second);
     const rows = await statuses(tenantId);
     expect(rows.map((d) => [d.status, d.attempts])).toEqual(Array(3).fill(['delivered', 2]));
   }, 30_000);
