@@ -26,7 +26,10 @@ const EPOCH_MS = (column: string) => sql.raw(`(extract(epoch from ${column}) * 1
  * How a worker holds the deliveries it is sending: a lease written into the rows (`processing`,
  * `claimed_by`, `claimed_until`), or row locks of its open transaction (rows stay `pending`).
  */
-export type Hold = { kind: 'lease'; workerId: string } | { kind: 'lock'; workerId: string };
+export interface Hold {
+  kind: 'lease' | 'lock';
+  workerId: string;
+}
 
 /**
  * Leases up to `limit` due deliveries of one destination to this worker, oldest first.

@@ -40,7 +40,7 @@ export interface BatchRecord {
  * one holding their locks, and their attempt is counted here since no lease counted it.
  *
  * The batch row and every transition go in one statement: the transitions travel as a single JSON
- * parameter read with `jsonb_to_recordset`, so each payload is serialized once, each delivery row is
+ * parameter (an object keyed by delivery id), so each payload is serialized once, each delivery row is
  * rewritten once (status, retry time, error, attempt log and sent payload together) and a batch of
  * 1,000 costs one round trip instead of one per status group plus one for the payloads.
  */
@@ -100,9 +100,9 @@ export async function recordOutcome(
     // small, it scanned the tenant's entries of another index, tested each against the id array and
     // joined the recordset in a nested loop, up to 0.8 s for a batch of 1,000 (and before that, a
     // sequential scan). A locked row keeps its ctid; a leased one keeps it unless another worker
-    // took it over after its lease ran out, in which case PostgreSQL follows the update chain to the
-    // newest version and the status and lease checks below leave it alone. The id test makes a slot
-    // reused by another row after vacuum harmless.
+    // took it over after its lease ran out: then the old version is either invisible to this
+    // statement or, if replaced while it runs, rechecked on its newest version, and the status and
+    // lease checks leave the row alone. The id test makes a slot reused by another row harmless.
     await prepared(sql`
       with r as (select ${JSON.stringify(byId)}::jsonb as m)${batchRow}
       update deliveries d set
