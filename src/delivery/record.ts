@@ -65,18 +65,18 @@ export async function recordOutcome(
   // order, so each attempt records its index); otherwise in each delivery row.
   const sentOnce = batch?.result.sent !== undefined;
   // Keyed by delivery id: each row looks its own transition up (no join for the planner to choose).
-  const byId: Record<string, unknown> = {};
-  const nowIso = now.toISOString();
+  // Only what differs from the defaults is written (a thousand delivered rows carry a status, an
+  // index and a match quality each): the statement defaults the rest.
+  const byId: Record<string, Record<string, unknown>> = {};
   transitions.forEach((t, i) => {
-    byId[t.deliveryId] = {
-      status: t.status,
-      next_attempt_at: t.nextAttemptAt ? t.nextAttemptAt.toISOString() : nowIso,
-      uncount: t.uncount === true,
-      error: t.error ?? null,
-      payload: sentOnce ? null : (t.payload ?? null),
-      batch_index: sentOnce ? i : null,
-      match_quality: t.matchQuality ?? null,
-    };
+    const row: Record<string, unknown> = { status: t.status };
+    if (t.nextAttemptAt) row.next_attempt_at = t.nextAttemptAt.toISOString();
+    if (t.uncount) row.uncount = true;
+    if (t.error) row.error = t.error;
+    if (sentOnce) row.batch_index = i;
+    else if (t.payload) row.payload = t.payload;
+    if (t.matchQuality !== undefined) row.match_quality = t.matchQuality;
+    byId[t.deliveryId] = row;
   });
   const batchRow = batch
     ? sql`, batch as (
@@ -107,7 +107,7 @@ export async function recordOutcome(
       with r as (select ${JSON.stringify(byId)}::jsonb as m)${batchRow}
       update deliveries d set
         (status, next_attempt_at, last_error, attempts, attempt_log, payload, match_quality, delivered_at) = (
-          select v.status, v.next_attempt_at, v.error,
+          select v.status, coalesce(v.next_attempt_at, ${now.toISOString()}::timestamptz), v.error,
             greatest(d.attempts + ${counted}::int - case when v.uncount then 1 else 0 end, 0),
             d.attempt_log || jsonb_build_array(${JSON.stringify(attempt)}::jsonb
               || jsonb_strip_nulls(jsonb_build_object('status', v.status, 'batch_index', v.batch_index))),

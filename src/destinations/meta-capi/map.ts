@@ -87,8 +87,11 @@ const KEY_ORDER: (keyof MetaServerEvent)[] = [
   'data_processing_options_country',
   'data_processing_options_state',
 ];
-const orderKeys = (event: MetaServerEvent): MetaServerEvent =>
-  Object.fromEntries(KEY_ORDER.filter((k) => event[k] !== undefined).map((k) => [k, event[k]])) as MetaServerEvent;
+const orderKeys = (event: MetaServerEvent): MetaServerEvent => {
+  const out: Record<string, unknown> = {};
+  for (const k of KEY_ORDER) if (event[k] !== undefined) out[k] = event[k];
+  return out as unknown as MetaServerEvent;
+};
 
 /**
  * Maps and validates one event. Fails (never throws) when consent forbids sending, when a test event
