@@ -1,11 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/env.ts';
-import { SecretBox } from '../../src/core/crypto/secret-box.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { Registry } from 'prom-client';
 import { claimDue, claimLocked, releaseExpiredLeases } from '../../src/delivery/claim.ts';
@@ -14,8 +9,9 @@ import { DEFAULT_POLICY } from '../../src/delivery/policy.ts';
 import { DestinationRateLimiter } from '../../src/delivery/rate-limit.ts';
 import { recordOutcome, type Transition } from '../../src/delivery/record.ts';
 import type { MetaEmulator } from '../../src/emulators/meta/server.ts';
-import { startRastro, type Rastro } from '../../src/runtime/start.ts';
+import type { Rastro } from '../../src/runtime/start.ts';
 import { openTestDatabase } from '../support/database.ts';
+import { nodesOnOneDatabase } from '../support/nodes.ts';
 import { OPERATOR_TOKEN, waitFor } from '../support/harness.ts';
 import { PIXEL, purchase, startEmulator, TOKEN } from '../support/meta.ts';
 
@@ -27,27 +23,11 @@ import { PIXEL, purchase, startEmulator, TOKEN } from '../support/meta.ts';
 describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (PostgreSQL)', () => {
   let emulator: MetaEmulator;
   let database: Awaited<ReturnType<typeof openTestDatabase>>;
-  const nodes: Rastro[] = [];
-  const secret = SecretBox.generateKey();
-
-  const start = async (role: 'api') => {
-    const config = loadConfig({
-      RASTRO_DATA_DIR: mkdtempSync(join(tmpdir(), 'rastro-held-')),
-      RASTRO_ADMIN_TOKEN: OPERATOR_TOKEN,
-      RASTRO_SECRET_KEY: secret,
-      RASTRO_ROLE: role,
-      RASTRO_META_GRAPH_URL: emulator.url,
-    });
-    const node = await startRastro({
-      config,
-      logger: false,
-      listen: false,
-      database,
-      deliveryPolicy: { destinationsRefreshMs: 0 },
-    });
-    nodes.push(node);
-    return node;
-  };
+  const cluster = nodesOnOneDatabase(
+    () => database,
+    () => emulator.url,
+  );
+  const start = (role: 'api') => cluster.start(role);
 
   /** A tenant with one Meta destination and `n` accepted purchases, through the API of `node`. */
   const seed = async (node: Rastro, prefix: string, n: number, batchSize = 100) => {
@@ -79,7 +59,7 @@ describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (Postgr
     database = await openTestDatabase();
   });
   afterAll(async () => {
-    for (const node of nodes) await node.stop();
+    await cluster.stopAll();
     await database.close();
     await emulator.close();
   });
@@ -147,7 +127,7 @@ describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (Postgr
     )?.destination_id;
 
   it("a dead worker's locked deliveries are due again at once, without waiting for any lease", async () => {
-    const api = nodes[0]!;
+    const api = cluster.nodes[0]!;
     const { destinationId } = await seed(api, 'dead', 4);
     // The dying worker has a connection of its own, like a process of its own.
     const pool = new pg.Pool({ connectionString: database.url, max: 1 });
@@ -185,7 +165,7 @@ describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (Postgr
   }, 90_000);
 
   it('an outcome recorded after the lease was taken over changes nothing', async () => {
-    const api = nodes[0]!;
+    const api = cluster.nodes[0]!;
     const { tenantId, destinationId } = await seed(api, 'late', 3);
     const first = await claimDue(database.db, destinationId, 100, 'slow-worker', 200);
     expect(first).toHaveLength(3);

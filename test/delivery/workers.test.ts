@@ -1,13 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/env.ts';
-import { SecretBox } from '../../src/core/crypto/secret-box.ts';
 import { claimDue } from '../../src/delivery/claim.ts';
 import type { MetaEmulator } from '../../src/emulators/meta/server.ts';
-import { startRastro, type Rastro } from '../../src/runtime/start.ts';
 import { openTestDatabase } from '../support/database.ts';
+import { nodesOnOneDatabase } from '../support/nodes.ts';
 import { OPERATOR_TOKEN, waitFor } from '../support/harness.ts';
 import { PIXEL, purchase, startEmulator, TOKEN } from '../support/meta.ts';
 
@@ -15,34 +10,19 @@ import { PIXEL, purchase, startEmulator, TOKEN } from '../support/meta.ts';
 describe('workers sharing one database', () => {
   let emulator: MetaEmulator;
   let database: Awaited<ReturnType<typeof openTestDatabase>>;
-  const nodes: Rastro[] = [];
-  const secret = SecretBox.generateKey();
-
-  const start = async (role: 'all' | 'api' | 'worker', leaseMs = 120_000) => {
-    const config = loadConfig({
-      RASTRO_DATA_DIR: mkdtempSync(join(tmpdir(), 'rastro-w-')),
-      RASTRO_ADMIN_TOKEN: OPERATOR_TOKEN,
-      RASTRO_SECRET_KEY: secret,
-      RASTRO_ROLE: role,
-      RASTRO_META_GRAPH_URL: emulator.url,
-    });
-    const node = await startRastro({
-      config,
-      logger: false,
-      listen: false,
-      database,
-      deliveryPolicy: { destinationsRefreshMs: 0, leaseMs, baseDelayMs: 50, maxDelayMs: 100 },
-    });
-    nodes.push(node);
-    return node;
-  };
+  const cluster = nodesOnOneDatabase(
+    () => database,
+    () => emulator.url,
+  );
+  const start = (role: 'all' | 'api' | 'worker', leaseMs = 120_000) =>
+    cluster.start(role, { leaseMs, baseDelayMs: 50, maxDelayMs: 100 });
 
   beforeAll(async () => {
     emulator = await startEmulator();
     database = await openTestDatabase();
   });
   afterAll(async () => {
-    for (const node of nodes) await node.stop();
+    await cluster.stopAll();
     await database.close();
     await emulator.close();
   });
@@ -84,7 +64,7 @@ describe('workers sharing one database', () => {
   }, 60_000);
 
   it("picks up a killed worker's leased deliveries after the lease expires", async () => {
-    for (const node of nodes.splice(0)) await node.stop();
+    await cluster.stopAll();
     const api = await start('api');
     const inject = (method: 'POST' | 'GET', url: string, key: string, payload?: unknown) =>
       api.app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, payload: payload as object });
