@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/schema.ts';
 import { Registry } from 'prom-client';
 import { claimDue, claimLocked, releaseExpiredLeases } from '../../src/delivery/claim.ts';
@@ -8,12 +8,10 @@ import { Dispatcher } from '../../src/delivery/dispatcher.ts';
 import { DEFAULT_POLICY } from '../../src/delivery/policy.ts';
 import { DestinationRateLimiter } from '../../src/delivery/rate-limit.ts';
 import { recordOutcome, type Transition } from '../../src/delivery/record.ts';
-import type { MetaEmulator } from '../../src/emulators/meta/server.ts';
 import type { Rastro } from '../../src/runtime/start.ts';
-import { openTestDatabase } from '../support/database.ts';
 import { nodesOnOneDatabase } from '../support/nodes.ts';
 import { OPERATOR_TOKEN, waitFor } from '../support/harness.ts';
-import { PIXEL, purchase, startEmulator, TOKEN } from '../support/meta.ts';
+import { PIXEL, purchase, TOKEN } from '../support/meta.ts';
 
 /**
  * How a worker holds the deliveries it sends (src/delivery/claim.ts): row locks in an open
@@ -21,12 +19,7 @@ import { PIXEL, purchase, startEmulator, TOKEN } from '../support/meta.ts';
  * leases (its one connection must not wait on a platform), so this file needs a PostgreSQL server.
  */
 describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (PostgreSQL)', () => {
-  let emulator: MetaEmulator;
-  let database: Awaited<ReturnType<typeof openTestDatabase>>;
-  const cluster = nodesOnOneDatabase(
-    () => database,
-    () => emulator.url,
-  );
+  const cluster = nodesOnOneDatabase();
   const start = (role: 'api') => cluster.start(role);
 
   /** A tenant with one Meta destination and `n` accepted purchases, through the API of `node`. */
@@ -48,36 +41,26 @@ describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (Postgr
   };
 
   const statuses = async (tenantId: string) =>
-    database.db
+    cluster.database.db
       .selectFrom('deliveries')
       .select(['status', 'attempts', 'attempt_log'])
       .where('tenant_id', '=', tenantId)
       .execute();
-
-  beforeAll(async () => {
-    emulator = await startEmulator();
-    database = await openTestDatabase();
-  });
-  afterAll(async () => {
-    await cluster.stopAll();
-    await database.close();
-    await emulator.close();
-  });
 
   it('sends one batch under locks and leases the next; each delivery row is written once per attempt', async () => {
     // The dispatcher is driven by hand (no worker loops): two passes overlap while the platform is slow.
     const api = await start('api');
     const { tenantId } = await seed(api, 'held', 10, 5);
     const dispatcher = new Dispatcher({
-      db: database.db,
+      db: cluster.database.db,
       secrets: api.ctx.secrets,
       policy: { ...DEFAULT_POLICY, lockedBatches: 1, destinationsRefreshMs: 0 },
       rateLimiter: new DestinationRateLimiter(),
-      sendContext: { baseUrls: { meta: emulator.url }, userAgent: 'rastro-test' },
+      sendContext: { baseUrls: { meta: cluster.emulator.url }, userAgent: 'rastro-test' },
       metrics: new Registry(),
       log: api.app.log,
     });
-    emulator.injectFaults({ faults: [], latencyMs: 1_500 });
+    cluster.emulator.injectFaults({ faults: [], latencyMs: 1_500 });
     try {
       const first = dispatcher.runOnce(); // takes the one lock slot
       await waitFor(async () => (await lockedRows(tenantId)) === 5);
@@ -86,7 +69,9 @@ describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (Postgr
       // Both batches are in flight: the locked one still reads `pending`, the leased one `processing`.
       expect((await statuses(tenantId)).filter((d) => d.status === 'pending')).toHaveLength(5);
       // Locked rows are invisible to any other claim.
-      expect(await claimDue(database.db, (await destinationOf(tenantId))!, 100, 'other', 60_000)).toHaveLength(0);
+      expect(await claimDue(cluster.database.db, (await destinationOf(tenantId))!, 100, 'other', 60_000)).toHaveLength(
+        0,
+      );
       expect((await first) + (await second)).toBe(10);
       const done = await statuses(tenantId);
       expect(done.map((d) => d.status)).toEqual(Array(10).fill('delivered'));
@@ -96,17 +81,17 @@ describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (Postgr
         expect(d.attempt_log).toHaveLength(1);
         expect(d.attempt_log[0]).toMatchObject({ status: 'delivered', batch_id: expect.any(String) });
       }
-      const got = emulator.received().filter((e) => e.eventId?.startsWith('held-'));
+      const got = cluster.emulator.received().filter((e) => e.eventId?.startsWith('held-'));
       expect(new Set(got.map((e) => e.eventId)).size).toBe(10);
       expect(got).toHaveLength(10);
     } finally {
-      emulator.clearFaults();
+      cluster.emulator.clearFaults();
     }
   }, 60_000);
 
   /** Deliveries of the tenant's that some transaction holds locked right now. */
   const lockedRows = async (tenantId: string) => {
-    const free = await database.db.transaction().execute(async (trx) => {
+    const free = await cluster.database.db.transaction().execute(async (trx) => {
       const r = await sql<{ n: number }>`
         select count(*)::int as n from (
           select 1 from deliveries where tenant_id = ${tenantId} and status = 'pending' for update skip locked
@@ -119,7 +104,7 @@ describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (Postgr
 
   const destinationOf = async (tenantId: string) =>
     (
-      await database.db
+      await cluster.database.db
         .selectFrom('destinations')
         .select('destination_id')
         .where('tenant_id', '=', tenantId)
@@ -130,7 +115,7 @@ describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (Postgr
     const api = cluster.nodes[0]!;
     const { destinationId } = await seed(api, 'dead', 4);
     // The dying worker has a connection of its own, like a process of its own.
-    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    const pool = new pg.Pool({ connectionString: cluster.database.url, max: 1 });
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
     const worker = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -150,11 +135,11 @@ describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (Postgr
         () => 'lost',
       );
     await holding;
-    expect(await claimDue(database.db, destinationId, 100, 'other', 60_000)).toHaveLength(0);
+    expect(await claimDue(cluster.database.db, destinationId, 100, 'other', 60_000)).toHaveLength(0);
     // The worker process dies: its connection goes, and PostgreSQL rolls its transaction back.
-    await sql`select pg_terminate_backend(${pid}::int)`.execute(database.db);
+    await sql`select pg_terminate_backend(${pid}::int)`.execute(cluster.database.db);
     const taken = await waitFor(async () => {
-      const rows = await claimDue(database.db, destinationId, 100, 'survivor', 60_000);
+      const rows = await claimDue(cluster.database.db, destinationId, 100, 'survivor', 60_000);
       return rows.length > 0 ? rows : undefined;
     }, 5_000);
     expect(taken).toHaveLength(4);
@@ -167,11 +152,11 @@ describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (Postgr
   it('an outcome recorded after the lease was taken over changes nothing', async () => {
     const api = cluster.nodes[0]!;
     const { tenantId, destinationId } = await seed(api, 'late', 3);
-    const first = await claimDue(database.db, destinationId, 100, 'slow-worker', 200);
+    const first = await claimDue(cluster.database.db, destinationId, 100, 'slow-worker', 200);
     expect(first).toHaveLength(3);
     await new Promise((r) => setTimeout(r, 300));
-    expect(await releaseExpiredLeases(database.db)).toBeGreaterThanOrEqual(3);
-    const second = await claimDue(database.db, destinationId, 100, 'fast-worker', 60_000);
+    expect(await releaseExpiredLeases(cluster.database.db)).toBeGreaterThanOrEqual(3);
+    const second = await claimDue(cluster.database.db, destinationId, 100, 'fast-worker', 60_000);
     expect(second).toHaveLength(3);
     const delivered = (workerId: string, claimed: typeof first) => {
       const transitions: Transition[] = claimed.map((c) => ({
@@ -180,7 +165,14 @@ describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (Postgr
         rowRef: c.row_ref,
         status: 'delivered',
       }));
-      return recordOutcome(database.db, { kind: 'lease', workerId }, destinationId, undefined, transitions, 't');
+      return recordOutcome(
+        cluster.database.db,
+        { kind: 'lease', workerId },
+        destinationId,
+        undefined,
+        transitions,
+        't',
+      );
     };
     // The slow worker's answer arrives late: its row addresses are old versions, its lease is gone.
     await delivered('slow-worker', first);

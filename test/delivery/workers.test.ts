@@ -1,31 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claimDue } from '../../src/delivery/claim.ts';
-import type { MetaEmulator } from '../../src/emulators/meta/server.ts';
-import { openTestDatabase } from '../support/database.ts';
 import { nodesOnOneDatabase } from '../support/nodes.ts';
 import { OPERATOR_TOKEN, waitFor } from '../support/harness.ts';
-import { PIXEL, purchase, startEmulator, TOKEN } from '../support/meta.ts';
+import { PIXEL, purchase, TOKEN } from '../support/meta.ts';
 
 /** Several Rastro processes on one database behave as one: no delivery is sent twice, none is lost. */
 describe('workers sharing one database', () => {
-  let emulator: MetaEmulator;
-  let database: Awaited<ReturnType<typeof openTestDatabase>>;
-  const cluster = nodesOnOneDatabase(
-    () => database,
-    () => emulator.url,
-  );
+  const cluster = nodesOnOneDatabase();
   const start = (role: 'all' | 'api' | 'worker', leaseMs = 120_000) =>
     cluster.start(role, { leaseMs, baseDelayMs: 50, maxDelayMs: 100 });
-
-  beforeAll(async () => {
-    emulator = await startEmulator();
-    database = await openTestDatabase();
-  });
-  afterAll(async () => {
-    await cluster.stopAll();
-    await database.close();
-    await emulator.close();
-  });
 
   it('two workers deliver every event exactly once, sharing the load', async () => {
     const api = await start('all');
@@ -46,15 +29,18 @@ describe('workers sharing one database', () => {
       ids.push(...events.map((e) => e.event_id as string));
       expect((await inject('POST', '/api/v1/events', tenant.keys.admin, { events })).statusCode).toBe(202);
     }
-    await waitFor(() => emulator.received().filter((e) => e.eventId?.startsWith('w-')).length >= ids.length, 30_000);
+    await waitFor(
+      () => cluster.emulator.received().filter((e) => e.eventId?.startsWith('w-')).length >= ids.length,
+      30_000,
+    );
     await new Promise((r) => setTimeout(r, 300)); // a late duplicate would show up here
-    const got = emulator
+    const got = cluster.emulator
       .received()
       .map((e) => e.eventId)
       .filter((id) => id?.startsWith('w-'));
     expect(got.length).toBe(ids.length);
     expect(new Set(got).size).toBe(ids.length);
-    const actors = await database.db
+    const actors = await cluster.database.db
       .selectFrom('ledger_entries')
       .select('actor')
       .distinct()
@@ -79,19 +65,19 @@ describe('workers sharing one database', () => {
     const events = Array.from({ length: 5 }, (_, i) => purchase({ event_id: `killed-${i}` }));
     expect((await inject('POST', '/api/v1/events', tenant.keys.admin, { events })).statusCode).toBe(202);
     // A worker leases everything, then "dies" without finishing; no worker process runs yet.
-    const leased = await claimDue(database.db, dest.id, 100, 'ghost-worker', 400);
+    const leased = await claimDue(cluster.database.db, dest.id, 100, 'ghost-worker', 400);
     expect(leased).toHaveLength(5);
     await start('worker');
     await waitFor(
       () => {
-        const got = new Set(emulator.received().map((e) => e.eventId));
+        const got = new Set(cluster.emulator.received().map((e) => e.eventId));
         return events.every((e) => got.has(e.event_id as string));
       },
       20_000,
       'all killed-worker events delivered',
     );
     const rows = await waitFor(async () => {
-      const r = await database.db
+      const r = await cluster.database.db
         .selectFrom('deliveries')
         .select(['status', 'attempts'])
         .where('tenant_id', '=', tenant.id)
