@@ -154,21 +154,19 @@ export async function processReceipts(db: Kysely<Database>, limit = 200): Promis
           not_before: now,
         });
       }
-      const entries = ledger.get(tenantId) ?? [];
-      entries.push({
+      push(ledger, tenantId, {
         actor: `webhook:${gateway}`,
         entityType: 'conversion',
         entityId: row.conversion_id,
         type: isNew ? 'conversion.created' : 'conversion.status_changed',
         data: { order_id: draft.orderId, from: isNew ? null : from, to: step.status, receipt_id: receiptId },
       });
-      ledger.set(tenantId, entries);
     }
 
     await sql`
       update conversions c set status = v.status, updated_at = v.updated_at, history = v.history,
         approved_at = v.approved_at, amount = v.amount, currency = v.currency, buyer = v.buyer, tracking = v.tracking
-      from jsonb_to_recordset(${JSON.stringify([...changed])}::jsonb) as v(tenant_id uuid, conversion_id uuid,
+      from jsonb_to_recordset(${JSON.stringify([...changed].map(written))}::jsonb) as v(tenant_id uuid, conversion_id uuid,
         status text, updated_at timestamptz, history jsonb, approved_at timestamptz, amount numeric, currency text,
         buyer jsonb, tracking jsonb)
       where c.tenant_id = v.tenant_id and c.conversion_id = v.conversion_id`.execute(trx);
@@ -187,6 +185,20 @@ export async function processReceipts(db: Kysely<Database>, limit = 200): Promis
     return receipts.length;
   });
 }
+
+/** The columns of a conversion that applying receipts writes back (the rest need not travel). */
+const written = (c: ConversionRow) => ({
+  tenant_id: c.tenant_id,
+  conversion_id: c.conversion_id,
+  status: c.status,
+  updated_at: c.updated_at,
+  history: c.history,
+  approved_at: c.approved_at,
+  amount: c.amount,
+  currency: c.currency,
+  buyer: c.buyer,
+  tracking: c.tracking,
+});
 
 /** Per connection: which events each status emits, when the connection overrides the defaults. */
 async function emitSettings(

@@ -63,6 +63,15 @@ export async function claimDue(
   return result.rows;
 }
 
+/** Whether a destination has a due delivery (one probe of the queue index; takes no lock). */
+export async function hasDue(db: Kysely<Database>, destinationId: string): Promise<boolean> {
+  const result = await prepared(sql<{ due: boolean }>`
+    select exists (
+      select 1 from deliveries where destination_id = ${destinationId} and status = 'pending' and next_attempt_at <= now()
+    ) as due`).execute(db);
+  return result.rows[0]?.due === true;
+}
+
 /**
  * Locks up to `limit` due deliveries of one destination in the caller's transaction, oldest first,
  * without rewriting them. The caller sends the batch and records the outcome before it commits, so

@@ -9,7 +9,7 @@ import { activeDestinations, pauseDestination, type ResolvedDestination } from '
 import type { SendContext, SendResult } from '../destinations/types.ts';
 import { estimateEmq, identifiersOf, type IdentifiedEvent } from '../quality/emq.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
-import { claimDue, claimLocked, releaseExpiredLeases, type ClaimedDelivery, type Hold } from './claim.ts';
+import { claimDue, claimLocked, hasDue, releaseExpiredLeases, type ClaimedDelivery, type Hold } from './claim.ts';
 import { skipOrphanedDeliveries } from './orphans.ts';
 import { retryDelayMs, type DeliveryPolicy } from './policy.ts';
 import type { DestinationRateLimiter } from './rate-limit.ts';
@@ -148,6 +148,11 @@ export class Dispatcher {
         // Under row locks while this process has a slot for one more held connection, leased
         // otherwise: a slow platform can never take more than `lockedBatches` connections.
         if (this.lockedInFlight >= this.deps.policy.lockedBatches) return await claimAndDeliver();
+        // An idle destination costs one probe, not a transaction's three round trips per pass.
+        if (!(await hasDue(this.deps.db, destination.id))) {
+          if (breaker.state === 'half_open') breaker.success();
+          return 0;
+        }
         this.lockedInFlight += 1;
         try {
           return await this.deps.db.transaction().execute((trx) => {
