@@ -74,6 +74,8 @@ async function openBenchDatabaseSpec(engine: EngineChoice, serverUrl?: string): 
     await admin.query(`alter database ${name} set session_preload_libraries = 'auto_explain'`);
     await admin.query(`alter database ${name} set auto_explain.log_min_duration = ${Math.round(explainMs)}`);
     await admin.query(`alter database ${name} set auto_explain.log_analyze = on`);
+    await admin.query(`alter database ${name} set auto_explain.log_buffers = on`);
+    await admin.query(`alter database ${name} set auto_explain.log_wal = on`);
   }
   await admin.end();
   const url = new URL(serverUrl);

@@ -131,7 +131,7 @@ export function createTrackCommitter(ctx: AppContext): GroupCommitter<TrackSubmi
     maxWeight: MAX_GROUP_EVENTS,
     // PGlite has one connection. On PostgreSQL two groups overlap (one commits while the next is
     // prepared); more parallel groups only make smaller groups, i.e. more statements per event.
-    maxConcurrent: ctx.engine === 'pglite' ? 1 : Number(process.env.GC_CONC ?? 2),
+    maxConcurrent: ctx.engine === 'pglite' ? 1 : 2,
     weight: (s) => s.inputs.length,
     commit: (items) => commitTrackGroup(ctx, items),
     onGroup: (size, _weight, ms) => {

@@ -9,6 +9,7 @@ import * as m0007 from './0007_drop_sessions_fbp.ts';
 import * as m0008 from './0008_batch_payloads.ts';
 import * as m0009 from './0009_event_id_mask.ts';
 import * as m0010 from './0010_delivery_writes.ts';
+import * as m0011 from './0011_lean_indexes.ts';
 
 /**
  * Numbered, immutable migrations: never edit a released one, add the next number.
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0008_batch_payloads': m0008,
   '0009_event_id_mask': m0009,
   '0010_delivery_writes': m0010,
+  '0011_lean_indexes': m0011,
 };

@@ -1,0 +1,38 @@
+import type { Kysely } from 'kysely';
+import { runDdl } from '../ddl.ts';
+
+/**
+ * Fewer index entries per accepted event and per delivered attempt.
+ *
+ * - Dedup keys are only ever looked up by key; their age serves the purge of keys past the 48 h
+ *   window, every ten minutes. Keys are written in time order, so a BRIN summary of the table's
+ *   block ranges finds the old ones as well as a B-tree did, without an entry per key.
+ * - A delivery moves to `delivered` once and almost always stays there; its status index entry
+ *   served bulk replays by destination, status and time. Delivered rows leave that index, so a
+ *   delivered outcome writes two index entries instead of three. A replay of delivered events
+ *   reads the tenant's deliveries by key instead (rare, an operator's request).
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await runDdl(
+    db,
+    `
+    drop index dedup_keys_age;
+    create index dedup_keys_age on dedup_keys using brin (created_at);
+    drop index deliveries_status;
+    create index deliveries_status on deliveries (tenant_id, destination_id, status, created_at)
+      where status <> 'delivered';
+  `,
+  );
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await runDdl(
+    db,
+    `
+    drop index dedup_keys_age;
+    create index dedup_keys_age on dedup_keys (created_at);
+    drop index deliveries_status;
+    create index deliveries_status on deliveries (tenant_id, destination_id, status, created_at);
+  `,
+  );
+}
