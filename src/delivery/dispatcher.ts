@@ -56,6 +56,8 @@ export class Dispatcher {
   private readonly breakers = new Map<string, CircuitBreaker>();
   /** In-flight batches per destination in this process (several loops share one dispatcher). */
   private readonly busy = new Map<string, number>();
+  /** Destinations whose last claim here came back full: their queue is not worth probing first. */
+  private readonly backlogged = new Set<string>();
   /** Batches of this process being sent under row locks (each holds a pooled connection). */
   private lockedInFlight = 0;
   /** Destinations whose token was just refused, while their pause is being written. */
@@ -138,6 +140,8 @@ export class Dispatcher {
             ? await claimLocked(held.db, destination.id, granted)
             : await claimDue(held.db, destination.id, granted, this.workerId, this.deps.policy.leaseMs);
         used = claimed.length;
+        if (claimed.length === granted) this.backlogged.add(destination.id);
+        else this.backlogged.delete(destination.id);
         if (claimed.length === 0) {
           if (breaker.state === 'half_open') breaker.success();
           return 0;
@@ -148,8 +152,10 @@ export class Dispatcher {
         // Under row locks while this process has a slot for one more held connection, leased
         // otherwise: a slow platform can never take more than `lockedBatches` connections.
         if (this.lockedInFlight >= this.deps.policy.lockedBatches) return await claimAndDeliver();
-        // An idle destination costs one probe, not a transaction's three round trips per pass.
-        if (!(await hasDue(this.deps.db, destination.id))) {
+        // An idle destination costs one probe, not a transaction's three round trips per pass. A
+        // backlogged one skips it: behind a drain the probe walks the same index entries of
+        // just-delivered rows as the claim (13 ms a probe while draining 200,000).
+        if (!this.backlogged.has(destination.id) && !(await hasDue(this.deps.db, destination.id))) {
           if (breaker.state === 'half_open') breaker.success();
           return 0;
         }

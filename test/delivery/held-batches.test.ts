@@ -89,7 +89,41 @@ describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (Postgr
     }
   }, 60_000);
 
-  /** Deliveries of the tenant's that some transaction holds locked right now. */
+  it('probes the queue before a locked claim only when the last claim was short', async () => {
+    // The probe spares an idle destination a transaction; behind a backlog it only walks the index
+    // entries the claim walks next, so a destination whose last claim came back full skips it.
+    const api = await start('api');
+    const { destinationId } = await seed(api, 'probe', 12, 5);
+    const pool = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
+    let probes = 0;
+    const db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool }),
+      log: (e) => {
+        // Other tests' destinations share the database: count this one's probes.
+        if (e.query.sql.includes('select exists') && e.query.parameters.includes(destinationId)) probes += 1;
+      },
+    });
+    const dispatcher = new Dispatcher({
+      db,
+      secrets: api.ctx.secrets,
+      policy: { ...DEFAULT_POLICY, lockedBatches: 4, destinationsRefreshMs: 0 },
+      rateLimiter: new DestinationRateLimiter(),
+      sendContext: { baseUrls: { meta: cluster.emulator.url }, userAgent: 'rastro-test' },
+      metrics: new Registry(),
+      log: api.app.log,
+    });
+    try {
+      // 5 (probed first), 5 (full before: no probe), 2 (full before: no probe), then empty (short
+      // before: probed, and no transaction opened).
+      const passes = [];
+      for (let i = 0; i < 4; i++) passes.push(await dispatcher.runOnce());
+      expect(passes).toEqual([5, 5, 2, 0]);
+      expect(probes).toBe(2);
+    } finally {
+      await db.destroy();
+    }
+  }, 60_000);
+
   /**
    * Transactions of this database waiting on their client with row locks taken: a batch being sent
    * under locks. Read from pg_stat_activity: probing the rows with a lock of its own would take them
