@@ -10,6 +10,7 @@ import * as m0008 from './0008_batch_payloads.ts';
 import * as m0009 from './0009_event_id_mask.ts';
 import * as m0010 from './0010_delivery_writes.ts';
 import * as m0011 from './0011_lean_indexes.ts';
+import * as m0012 from './0012_session_updates.ts';
 
 /**
  * Numbered, immutable migrations: never edit a released one, add the next number.
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0009_event_id_mask': m0009,
   '0010_delivery_writes': m0010,
   '0011_lean_indexes': m0011,
+  '0012_session_updates': m0012,
 };
