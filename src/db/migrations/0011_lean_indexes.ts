@@ -7,9 +7,11 @@ import { runDdl } from '../ddl.ts';
  * - Dedup keys are only ever looked up by key; their age serves the purge of keys past the 48 h
  *   window, every ten minutes. Keys are written in time order, so a BRIN summary of the table's
  *   block ranges finds the old ones as well as a B-tree did, without an entry per key.
- * - A delivery moves to `delivered` once and almost always stays there; its status index entry
- *   served bulk replays by destination, status and time. Delivered rows leave that index, so a
- *   delivered outcome writes two index entries instead of three. A replay of delivered events
+ * - The status index serves bulk replays by destination, status and time (dead, failed, deduplicated
+ *   deliveries) and the statuses a delivery rarely leaves. Pending deliveries are found through the
+ *   queue's own index (`deliveries_due`), and a delivery moves to `delivered` once and almost always
+ *   stays there: rows in either state are left out, so accepting an event writes one index entry
+ *   less per destination and a delivered outcome two instead of three. A replay of delivered events
  *   reads the tenant's deliveries by key instead (rare, an operator's request).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -20,7 +22,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create index dedup_keys_age on dedup_keys using brin (created_at);
     drop index deliveries_status;
     create index deliveries_status on deliveries (tenant_id, destination_id, status, created_at)
-      where status <> 'delivered';
+      where status not in ('pending', 'delivered');
   `,
   );
 }
