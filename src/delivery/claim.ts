@@ -42,7 +42,7 @@ export async function claimDue(
 ): Promise<ClaimedDelivery[]> {
   const result = await prepared(sql<ClaimedDelivery>`
     with due as (
-      select tenant_id, delivery_id from deliveries
+      select tenant_id, event_ref, delivery_id from deliveries
       where destination_id = ${destinationId} and status = 'pending' and next_attempt_at <= now()
       order by next_attempt_at
       limit ${limit}
@@ -51,7 +51,8 @@ export async function claimDue(
       update deliveries d
       set status = 'processing', claimed_by = ${workerId}, attempts = d.attempts + 1, updated_at = now(),
           claimed_until = now() + ${`${leaseMs} milliseconds`}::interval
-      from due where d.tenant_id = due.tenant_id and d.delivery_id = due.delivery_id
+      from due
+      where d.tenant_id = due.tenant_id and d.event_ref = due.event_ref and d.delivery_id = due.delivery_id
       returning d.tenant_id, d.delivery_id, d.ctid::text as row_ref, d.event_ref, d.attempts,
         ${EPOCH_MS('d.committed_at')} as committed_ms, ${EPOCH_MS('d.created_at')} as created_ms
     )

@@ -30,9 +30,9 @@ export async function replayDeliveries(
   const statuses = filter.statuses.filter((s) => REPLAYABLE.includes(s));
   if (statuses.length === 0) return 0;
   return db.transaction().execute(async (trx) => {
-    const rows = await sql<{ delivery_id: string }>`
+    const rows = await sql<{ delivery_id: string; hour: Date }>`
       with picked as (
-        select d.tenant_id, d.delivery_id from deliveries d
+        select d.tenant_id, d.event_ref, d.delivery_id from deliveries d
         join events e on e.tenant_id = d.tenant_id and e.id = d.event_ref
         where d.tenant_id = ${tenantId}
           and d.status in (${sql.join(statuses)})
@@ -49,8 +49,9 @@ export async function replayDeliveries(
       update deliveries d
       set status = 'pending', attempts = 0, replays = d.replays + 1, next_attempt_at = now(),
           created_at = now(), last_error = null, updated_at = now()
-      from picked where d.tenant_id = picked.tenant_id and d.delivery_id = picked.delivery_id
-      returning d.delivery_id
+      from picked
+      where d.tenant_id = picked.tenant_id and d.event_ref = picked.event_ref and d.delivery_id = picked.delivery_id
+      returning d.delivery_id, date_trunc('hour', d.committed_at) as hour
     `.execute(trx);
     if (rows.rows.length > 0) {
       await appendLedger(trx, tenantId, {
@@ -62,6 +63,8 @@ export async function replayDeliveries(
           count: rows.rows.length,
           filter: { ...filter, from: filter.from?.toISOString(), to: filter.to?.toISOString() },
           delivery_ids: rows.rows.slice(0, 1000).map((r) => r.delivery_id),
+          // The hours the quality rollup must recompute (src/quality/schedule.ts).
+          hours: [...new Set(rows.rows.map((r) => new Date(r.hour).toISOString()))],
         },
       });
     }

@@ -124,7 +124,12 @@ export async function reopenReplayedHours(db: Kysely<Database>): Promise<number>
       .execute();
     const hours = new Map<number, Date>();
     for (const entry of replays) {
-      const data = entry.data as { count?: number; delivery_ids?: string[] };
+      const data = entry.data as { count?: number; delivery_ids?: string[]; hours?: string[] };
+      if (data.hours) {
+        for (const h of data.hours) hours.set(new Date(h).getTime(), new Date(h));
+        continue;
+      }
+      // Entries written before replays recorded their hours: look the deliveries up.
       const ids = data.delivery_ids ?? [];
       const rows =
         ids.length > 0 && (data.count ?? ids.length) <= ids.length
