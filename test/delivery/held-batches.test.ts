@@ -40,6 +40,18 @@ describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (Postgr
     return { tenantId: tenant.id as string, destinationId: dest.id as string };
   };
 
+  /** A dispatcher driven by hand (no worker loops), sending to the cluster's emulator. */
+  const dispatcherOf = (node: Rastro, db: Kysely<Database>, lockedBatches: number) =>
+    new Dispatcher({
+      db,
+      secrets: node.ctx.secrets,
+      policy: { ...DEFAULT_POLICY, lockedBatches, destinationsRefreshMs: 0 },
+      rateLimiter: new DestinationRateLimiter(),
+      sendContext: { baseUrls: { meta: cluster.emulator.url }, userAgent: 'rastro-test' },
+      metrics: new Registry(),
+      log: node.app.log,
+    });
+
   const statuses = async (tenantId: string) =>
     cluster.database.db
       .selectFrom('deliveries')
@@ -51,15 +63,7 @@ describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (Postgr
     // The dispatcher is driven by hand (no worker loops): two passes overlap while the platform is slow.
     const api = await start('api');
     const { tenantId } = await seed(api, 'held', 10, 5);
-    const dispatcher = new Dispatcher({
-      db: cluster.database.db,
-      secrets: api.ctx.secrets,
-      policy: { ...DEFAULT_POLICY, lockedBatches: 1, destinationsRefreshMs: 0 },
-      rateLimiter: new DestinationRateLimiter(),
-      sendContext: { baseUrls: { meta: cluster.emulator.url }, userAgent: 'rastro-test' },
-      metrics: new Registry(),
-      log: api.app.log,
-    });
+    const dispatcher = dispatcherOf(api, cluster.database.db, 1);
     cluster.emulator.injectFaults({ faults: [], latencyMs: 3_000 });
     try {
       const first = dispatcher.runOnce(); // takes the one lock slot
@@ -103,15 +107,7 @@ describe.skipIf(!process.env.DATABASE_URL)('deliveries held by row locks (Postgr
         if (e.query.sql.includes('select exists') && e.query.parameters.includes(destinationId)) probes += 1;
       },
     });
-    const dispatcher = new Dispatcher({
-      db,
-      secrets: api.ctx.secrets,
-      policy: { ...DEFAULT_POLICY, lockedBatches: 4, destinationsRefreshMs: 0 },
-      rateLimiter: new DestinationRateLimiter(),
-      sendContext: { baseUrls: { meta: cluster.emulator.url }, userAgent: 'rastro-test' },
-      metrics: new Registry(),
-      log: api.app.log,
-    });
+    const dispatcher = dispatcherOf(api, db, 4);
     try {
       // 5 (probed first), 5 (full before: no probe), 2 (full before: no probe), then empty (short
       // before: probed, and no transaction opened).
