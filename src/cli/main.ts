@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/env.ts';
+import { DataFolderInUseError } from '../db/folder-lock.ts';
 import { registerDbCommands } from './commands/db.ts';
 import { registerEmulatorCommands } from './commands/emulator.ts';
 import { registerServeCommand } from './commands/serve.ts';
@@ -23,6 +24,7 @@ try {
 } catch (error) {
   // Configuration errors are one line naming the variable; anything else keeps its stack for the operator.
   if (error instanceof ConfigError) console.error(`rastro: invalid configuration: ${error.message}`);
+  else if (error instanceof DataFolderInUseError) console.error(`rastro: ${error.message}`);
   else console.error(`rastro: ${(error as Error).stack ?? String(error)}`);
   process.exit(1);
 }

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { loadConfig, type Config } from '../config/env.ts';
 import { openDatabase } from '../db/database.ts';
+import { DataFolderInUseError } from '../db/folder-lock.ts';
+import { loadOrCreateAdminToken } from '../runtime/secret-key.ts';
 import { migrateToLatest } from '../db/migrator.ts';
 import type { Database } from '../db/schema.ts';
 
@@ -14,5 +16,41 @@ export async function withDatabase<T>(action: (db: Kysely<Database>, config: Con
     return await action(handle.db, config);
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Runs `action` on the database, or, when a running Rastro holds the embedded data folder (the CLI
+ * beside `npm start`), asks that server's API with the folder's operator token: `tenants create`
+ * works either way. The server is looked for where this configuration would listen.
+ */
+export async function withDatabaseOrServer<T>(
+  action: (db: Kysely<Database>, config: Config) => Promise<T>,
+  request: { method: 'GET' | 'POST'; path: string; body?: unknown },
+): Promise<T> {
+  try {
+    return await withDatabase(action);
+  } catch (error) {
+    if (!(error instanceof DataFolderInUseError)) throw error;
+    const config = loadConfig();
+    const token = loadOrCreateAdminToken(config)?.token;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+    let res: Response;
+    try {
+      res = await fetch(`${base}/api/v1${request.path}`, {
+        method: request.method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      });
+    } catch {
+      throw error; // no server where expected: the lock's own message says what to do
+    }
+    const body = (await res.json()) as T & { error?: { message?: string } };
+    if (!res.ok) throw new Error(`${base}: ${res.status} ${body.error?.message ?? ''}`.trim());
+    return body;
   }
 }

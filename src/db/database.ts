@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type LogConfig } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { lockDataFolder } from './folder-lock.ts';
 import { withPreparedStatements } from './prepared.ts';
 import type { Database } from './schema.ts';
 
@@ -51,10 +52,29 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }), ...log });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
-  if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
-  const client = await PGlite.create(options.pgliteDir ?? 'memory://', {
-    parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
-  });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(client), ...log });
-  return { db, engine: 'pglite', close: () => db.destroy() };
+  let release = (): void => undefined;
+  if (options.pgliteDir) {
+    mkdirSync(options.pgliteDir, { recursive: true });
+    release = lockDataFolder(options.pgliteDir);
+  }
+  try {
+    const client = await PGlite.create(options.pgliteDir ?? 'memory://', {
+      parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
+    });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(client), ...log });
+    return {
+      db,
+      engine: 'pglite',
+      close: async () => {
+        try {
+          await db.destroy();
+        } finally {
+          release();
+        }
+      },
+    };
+  } catch (error) {
+    release();
+    throw error;
+  }
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createApiKey, KEY_SCOPES, listApiKeys, revokeApiKey } from '../../tenants/api-keys.ts';
 import { createTenant, listTenants } from '../../tenants/tenants.ts';
 import type { KeyScope } from '../../db/tables/foundation.ts';
-import { withDatabase } from '../with-database.ts';
+import { withDatabase, withDatabaseOrServer } from '../with-database.ts';
 
 const print = (value: unknown, json: boolean | undefined): void => {
   if (json) console.log(JSON.stringify(value, null, 2));
@@ -16,13 +16,30 @@ export function registerTenantCommands(program: Command): void {
     .command('create <name>')
     .description('Create a tenant with an admin and an ingest key (shown once)')
     .option('--json', 'print JSON')
-    .action((name: string, opts: { json?: boolean }) =>
-      withDatabase(async (db) => print(await createTenant(db, name, 'cli'), opts.json)),
+    .action(async (name: string, opts: { json?: boolean }) =>
+      print(
+        await withDatabaseOrServer((db) => createTenant(db, name, 'cli'), {
+          method: 'POST',
+          path: '/tenants',
+          body: { name },
+        }),
+        opts.json,
+      ),
     );
   tenants
     .command('list')
     .option('--json', 'print JSON')
-    .action((opts: { json?: boolean }) => withDatabase(async (db) => print(await listTenants(db), opts.json)));
+    .action(async (opts: { json?: boolean }) =>
+      print(
+        (
+          await withDatabaseOrServer(async (db) => ({ items: await listTenants(db) }), {
+            method: 'GET',
+            path: '/tenants',
+          })
+        ).items,
+        opts.json,
+      ),
+    );
 
   const keys = program.command('keys').description("Manage a tenant's API keys");
   keys

@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DataFolderInUseError, lockDataFolder } from '../../src/db/folder-lock.ts';
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+const boot = (): string | undefined => {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+};
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+/** Runs `bin/rastro.js args` with `env`; resolves its exit code and output. */
+function rastro(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, ['bin/rastro.js', ...args], {
+    env: { ...process.env, DATABASE_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out })));
+}
+
+describe('embedded data folder lock', () => {
+  const folder = () => join(mkdtempSync(join(tmpdir(), 'rastro-lock-')), 'pgdata');
+
+  it('is taken, refused to another live process, and released', () => {
+    const dir = folder();
+    const release = lockDataFolder(dir);
+    expect(JSON.parse(readFileSync(`${dir}.lock`, 'utf8'))).toMatchObject({ pid: process.pid });
+    release();
+    expect(existsSync(`${dir}.lock`)).toBe(false);
+
+    const other = spawn('sleep', ['30']);
+    children.push(other);
+    writeFileSync(`${dir}.lock`, JSON.stringify({ pid: other.pid, boot: boot() }));
+    expect(() => lockDataFolder(dir)).toThrow(DataFolderInUseError);
+    expect(() => lockDataFolder(dir)).toThrow(new RegExp(`in use by another Rastro process \\(pid ${other.pid}\\)`));
+  });
+
+  it('takes over the lock of a process that is gone, or of an earlier boot', async () => {
+    const dir = folder();
+    const gone = spawn('true');
+    await new Promise((r) => gone.on('exit', r));
+    writeFileSync(`${dir}.lock`, JSON.stringify({ pid: gone.pid, boot: boot() }));
+    lockDataFolder(dir)();
+
+    const live = spawn('sleep', ['30']);
+    children.push(live);
+    writeFileSync(`${dir}.lock`, JSON.stringify({ pid: live.pid, boot: 'an-earlier-boot' }));
+    const release = lockDataFolder(dir);
+    expect(JSON.parse(readFileSync(`${dir}.lock`, 'utf8')).pid).toBe(process.pid);
+    release();
+  });
+
+  it('lets the CLI create a tenant beside a running server, and refuses a second server', async () => {
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'rastro-beside-'));
+    const env = { PORT: String(port), RASTRO_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+    const server = spawn(process.execPath, ['bin/rastro.js', 'serve'], {
+      env: { ...process.env, DATABASE_URL: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(server);
+    let output = '';
+    server.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    server.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
+    for (let i = 0; i < 900 && !output.includes('rastro listening'); i++) await new Promise((r) => setTimeout(r, 100));
+
+    // The CLI cannot open the folder the server holds: it asks the server instead.
+    const created = await rastro(['tenants', 'create', 'Beside', '--json'], env);
+    expect(created.code).toBe(0);
+    const tenant = JSON.parse(created.out) as { id: string; keys: { ingest: string } };
+    const me = await fetch(`http://127.0.0.1:${port}/api/v1/me`, {
+      headers: { authorization: `Bearer ${tenant.keys.ingest}` },
+    });
+    expect(me.status).toBe(200);
+
+    const second = await rastro(['serve'], { ...env, PORT: String(await freePort()) });
+    expect(second.code).toBe(1);
+    expect(second.out).toContain(`in use by another Rastro process (pid ${server.pid})`);
+
+    server.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(join(dataDir, 'pgdata.lock'))).toBe(false);
+    // With the server stopped the CLI opens the folder itself and sees what the server wrote.
+    const listed = await rastro(['tenants', 'list', '--json'], env);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.out)).toEqual([expect.objectContaining({ id: tenant.id, name: 'Beside' })]);
+  }, 180_000);
+});
