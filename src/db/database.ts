@@ -37,9 +37,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
       // No JIT: Rastro's statements are short or run again and again, and JIT compiled the plan of
-      // each quality rollup afresh (250 ms of compilation for a 130 ms query). PGOPTIONS, or
-      // `options` in the URL, still decide.
-      options: ['-c jit=off', process.env.PGOPTIONS].filter(Boolean).join(' '),
+      // each quality rollup afresh (250 ms of compilation for a 130 ms query). No parallel workers:
+      // the only statements big enough for them are background aggregates (the quality rollup),
+      // whose extra processes took cores from delivery and ingest. PGOPTIONS, or `options` in the
+      // URL, still decide.
+      options: ['-c jit=off -c max_parallel_workers_per_gather=0', process.env.PGOPTIONS].filter(Boolean).join(' '),
       types: {
         getTypeParser: (oid: number, format?: 'text' | 'binary') =>
           oid === INT8_OID || oid === NUMERIC_OID ? toNumber : pg.types.getTypeParser(oid, format),
