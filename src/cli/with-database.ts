@@ -49,8 +49,18 @@ export async function withDatabaseOrServer<T>(
     } catch {
       throw error; // no server where expected: the lock's own message says what to do
     }
-    const body = (await res.json()) as T & { error?: { message?: string } };
-    if (!res.ok) throw new Error(`${base}: ${res.status} ${body.error?.message ?? ''}`.trim());
+    // Whatever answers on that port may not be Rastro: say what came back rather than a parse error.
+    const text = await res.text();
+    let body: (T & { error?: { message?: string } }) | undefined;
+    try {
+      body = JSON.parse(text) as T & { error?: { message?: string } };
+    } catch {
+      body = undefined;
+    }
+    if (!res.ok || body === undefined) {
+      const said = body?.error?.message ?? text.slice(0, 200);
+      throw new Error(`${request.method} ${base}/api/v1${request.path} answered ${res.status}: ${said}`);
+    }
     return body;
   }
 }
