@@ -88,6 +88,11 @@ async function openBenchDatabaseSpec(engine: EngineChoice, serverUrl?: string): 
     dataDir,
     secretKey,
     drop: async () => {
+      // BENCH_KEEP_DATABASE=1 leaves the database on the server for inspection (psql, EXPLAIN).
+      if (process.env.BENCH_KEEP_DATABASE === '1') {
+        console.log(`  kept database ${name}`);
+        return removeDir();
+      }
       // `with (force)` ends connections a task (or an interrupted run) may still hold; a client that
       // sees its connection terminated would crash the run without this guard.
       const terminated = (err: Error & { code?: string }) => {

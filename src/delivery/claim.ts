@@ -17,7 +17,8 @@ export interface ClaimedDelivery {
   payload: CanonicalEvent;
 }
 
-const EPOCH_MS = (column: string) => sql.raw(`(extract(epoch from ${column}) * 1000)::float8`);
+// `date_part` answers a double; `extract` a numeric (PostgreSQL 14+), slower to compute and convert.
+const EPOCH_MS = (column: string) => sql.raw(`(date_part('epoch', ${column}) * 1000)`);
 
 /**
  * How a worker holds the deliveries it is sending: a lease written into the rows (`processing`,

@@ -29,6 +29,13 @@ function presentSql(id: Identifier): string {
 /** The identifier mask of an event row aliased `e` (bits in the order of IDENTIFIERS), from its payload. */
 export const MASK_SQL = `(${IDENTIFIERS.map((id) => `(case when ${presentSql(id)} then ${bitOf(id)} else 0 end)`).join(' | ')})`;
 
+/**
+ * Commit-to-delivered milliseconds as a double: `extract(epoch …)` is `numeric` since PostgreSQL 14,
+ * and the logarithm of the bucket index on numerics took 60 % of a pass over 200,000 deliveries
+ * (1.0 s against 0.4 s with `date_part`).
+ */
+const LATENCY_MS_SQL = `(date_part('epoch', d.delivered_at - d.committed_at) * 1000)`;
+
 /** The mask stored at ingest, derived from the payload only for rows older than that column. */
 const EVENT_MASK_SQL = `coalesce(e.id_mask, ${MASK_SQL})`;
 
@@ -101,7 +108,7 @@ export async function computeBucket(db: Kysely<Database>, tenantId: string, hour
   }>`
     select e.event_name, d.destination_id, d.status, ${sql.raw(EVENT_MASK_SQL)} as mask,
       case when d.status = 'delivered' and d.replays = 0 and d.delivered_at is not null
-        then ${sql.raw(LATENCY_BUCKET_SQL('(extract(epoch from (d.delivered_at - d.committed_at)) * 1000)'))} end as lat,
+        then ${sql.raw(LATENCY_BUCKET_SQL(LATENCY_MS_SQL))} end as lat,
       case when d.status in ('failed', 'dead') then coalesce(d.last_error, '') end as error,
       count(*)::int as n
     from events e
