@@ -113,8 +113,18 @@ async function openBenchDatabaseSpec(engine: EngineChoice, serverUrl?: string): 
   };
 }
 
+/** Tuning knobs of the delivery engine and ingest, taken from this process's environment for experiments. */
+const tuningFromEnv = (): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] =>
+        /^RASTRO_(DELIVERY|INGEST|REDIRECT)_/.test(entry[0]) && entry[1] !== undefined,
+    ),
+  );
+
 export function benchConfig(database: BenchDatabase, env: Record<string, string> = {}): Config {
   return loadConfig({
+    ...tuningFromEnv(),
     PORT: '0',
     HOST: '127.0.0.1',
     RASTRO_DATA_DIR: database.dataDir,

