@@ -37,7 +37,57 @@ const values = (input: string | string[] | undefined): string[] =>
     (v): v is string => typeof v === 'string' && v.trim() !== '',
   );
 
-type Variant = (clear: string) => string | undefined;
+/** What a variant may need besides the value: the person's country and the region to read phones in. */
+interface Context {
+  country: string | undefined;
+  phoneRegion: string | undefined;
+  /** The last phone parsed: both phone variants read the same value in turn (libphonenumber is costly). */
+  lastPhone?: [string, string | undefined];
+}
+
+type Variant = (clear: string, ctx: Context) => string | undefined;
+
+const e164Of: Variant = (v, ctx) => {
+  if (ctx.lastPhone?.[0] !== v) ctx.lastPhone = [v, normalizePhone(v, ctx.phoneRegion)];
+  return ctx.lastPhone[1];
+};
+
+/**
+ * Each raw field and the HashedUser keys it is hashed into, with each key's normalization. Built once:
+ * closures made per call cost a `__name` property definition each under tsx (esbuild's keepNames).
+ */
+const FIELDS: [keyof RawUser, [keyof HashedUser, Variant][]][] = [
+  [
+    'email',
+    [
+      ['em', (v) => normalizeEmail(v)],
+      ['em_google', (v) => normalizeEmailForGoogle(v)],
+    ],
+  ],
+  [
+    'phone',
+    [
+      [
+        'ph',
+        (v, ctx) => {
+          const e164 = e164Of(v, ctx);
+          return e164 && phoneDigits(e164);
+        },
+      ],
+      ['ph_e164', e164Of],
+    ],
+  ],
+  ['first_name', [['fn', (v) => normalizeName(v)]]],
+  ['last_name', [['ln', (v) => normalizeName(v)]]],
+  ['city', [['ct', (v) => normalizeCity(v)]]],
+  ['state', [['st', (v, ctx) => normalizeState(v, ctx.country)]]],
+  ['zip', [['zp', (v, ctx) => normalizeZip(v, ctx.country)]]],
+  ['country', [['country', (v) => normalizeCountry(v)]]],
+  ['date_of_birth', [['db', (v) => normalizeDateOfBirth(v)]]],
+  ['gender', [['ge', (v) => normalizeGender(v)]]],
+  ['external_id', [['external_id', (v) => normalizeExternalId(v)]]],
+  ['document', [['document', (v) => normalizeDocument(v)]]],
+];
 
 /**
  * Hashes every value of one raw field into one or more HashedUser keys. Pre-hashed values go to every
@@ -46,23 +96,23 @@ type Variant = (clear: string) => string | undefined;
 const hashField = (
   out: HashedUser,
   input: string | string[] | undefined,
-  variants: Partial<Record<keyof HashedUser, Variant>>,
+  variants: [keyof HashedUser, Variant][],
+  ctx: Context,
 ): void => {
   if (input === undefined) return; // most fields of most events: nothing to build
-  const entries = Object.entries(variants) as [keyof HashedUser, Variant][];
-  const sets = new Map(entries.map(([key]) => [key, new Set<string>()]));
+  const sets = variants.map(() => new Set<string>());
+  // Value by value, every key in turn: the phone variants read each value one after the other.
   for (const value of values(input)) {
-    for (const [key, normalize] of entries) {
-      const set = sets.get(key)!;
-      if (isHashed(value)) {
-        set.add(canonicalHash(value));
-      } else {
-        const normalized = normalize(value);
-        if (normalized) set.add(sha256Hex(normalized));
-      }
-    }
+    const hashed = isHashed(value) ? canonicalHash(value) : undefined;
+    variants.forEach(([, normalize], i) => {
+      const normalized = hashed === undefined ? normalize(value, ctx) : undefined;
+      if (hashed !== undefined) sets[i]!.add(hashed);
+      else if (normalized) sets[i]!.add(sha256Hex(normalized));
+    });
   }
-  for (const [key, set] of sets) if (set.size > 0) out[key] = [...set];
+  variants.forEach(([key], i) => {
+    if (sets[i]!.size > 0) out[key] = [...sets[i]!];
+  });
 };
 
 /** The person's country in clear (first value that normalizes), used to read phones, states and zips. */
@@ -82,31 +132,7 @@ const clearCountry = (raw: RawUser): string | undefined => {
 export const hashUser = (raw: RawUser, opts: HashOptions = {}): HashedUser => {
   const out: HashedUser = {};
   const country = clearCountry(raw);
-  const phoneRegion = country ?? opts.defaultPhoneRegion;
-  // Both phone variants read the same value in turn: parse it once (libphonenumber is the costly part).
-  let lastPhone: [string, string | undefined] | undefined;
-  const phone = (v: string): string | undefined => {
-    if (lastPhone?.[0] !== v) lastPhone = [v, normalizePhone(v, phoneRegion)];
-    return lastPhone[1];
-  };
-
-  hashField(out, raw.email, { em: normalizeEmail, em_google: normalizeEmailForGoogle });
-  hashField(out, raw.phone, {
-    ph: (v) => {
-      const e164 = phone(v);
-      return e164 && phoneDigits(e164);
-    },
-    ph_e164: phone,
-  });
-  hashField(out, raw.first_name, { fn: normalizeName });
-  hashField(out, raw.last_name, { ln: normalizeName });
-  hashField(out, raw.city, { ct: normalizeCity });
-  hashField(out, raw.state, { st: (v) => normalizeState(v, country) });
-  hashField(out, raw.zip, { zp: (v) => normalizeZip(v, country) });
-  hashField(out, raw.country, { country: normalizeCountry });
-  hashField(out, raw.date_of_birth, { db: normalizeDateOfBirth });
-  hashField(out, raw.gender, { ge: normalizeGender });
-  hashField(out, raw.external_id, { external_id: normalizeExternalId });
-  hashField(out, raw.document, { document: normalizeDocument });
+  const ctx: Context = { country, phoneRegion: country ?? opts.defaultPhoneRegion };
+  for (const [field, variants] of FIELDS) hashField(out, raw[field], variants, ctx);
   return out;
 };
