@@ -21,12 +21,12 @@ export async function withDatabase<T>(action: (db: Kysely<Database>, config: Con
 
 /**
  * Runs `action` on the database, or, when a running Rastro holds the embedded data folder (the CLI
- * beside `npm start`), asks that server's API with the folder's operator token: `tenants create`
- * works either way. The server is looked for where this configuration would listen.
+ * beside `npm start`), asks that server's API with the folder's operator token: `tenants` and `keys`
+ * work either way. The server is looked for where this configuration would listen.
  */
 export async function withDatabaseOrServer<T>(
   action: (db: Kysely<Database>, config: Config) => Promise<T>,
-  request: { method: 'GET' | 'POST'; path: string; body?: unknown },
+  request: { method: 'GET' | 'POST' | 'DELETE'; path: string; body?: unknown },
 ): Promise<T> {
   try {
     return await withDatabase(action);
@@ -49,6 +49,7 @@ export async function withDatabaseOrServer<T>(
     } catch {
       throw error; // no server where expected: the lock's own message says what to do
     }
+    if (res.status === 204) return undefined as T;
     // Whatever answers on that port may not be Rastro: say what came back rather than a parse error.
     const text = await res.text();
     let body: (T & { error?: { message?: string } }) | undefined;

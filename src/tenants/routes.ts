@@ -1,4 +1,7 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TObject } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { notFound } from '../core/errors.ts';
+import type { KeyScope } from '../db/tables/foundation.ts';
 import { tenantOf } from '../http/auth.ts';
 import { errorResponses, type RouteModule } from '../http/types.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.ts';
@@ -74,71 +77,119 @@ export const tenantRoutes =
       },
     );
 
-    app.get(
-      '/keys',
-      {
-        config: { auth: 'admin' },
-        schema: {
-          tags: ['tenants'],
-          summary: "List this tenant's API keys (never the keys themselves)",
-          response: { 200: Type.Object({ items: Type.Array(KeyView) }), ...errorResponses(401, 403) },
-        },
+    // A tenant's admin key manages its own keys; the operator token manages any tenant's (a lost admin
+    // key, or the CLI beside a running embedded server, which cannot open the data folder itself).
+    keyRoutes(app, ctx, keyCache, {
+      path: '/keys',
+      auth: 'admin',
+      who: 'this tenant',
+      tenant: async (request) => tenantOf(request),
+      actor: (request) => `key:${request.auth?.keyId}`,
+    });
+    keyRoutes(app, ctx, keyCache, {
+      path: '/tenants/:tenant_id/keys',
+      auth: 'operator',
+      who: 'a tenant (operator token)',
+      params: Type.Object({ tenant_id: Type.String({ format: 'uuid' }) }),
+      tenant: async (request) => {
+        const { tenant_id } = request.params as { tenant_id: string };
+        if (!(await getTenant(ctx.db, tenant_id))) throw notFound(`tenant ${tenant_id}`);
+        return tenant_id;
       },
-      async (request) => ({ items: await listApiKeys(ctx.db, tenantOf(request)) }),
-    );
-
-    app.post(
-      '/keys',
-      {
-        config: { auth: 'admin' },
-        schema: {
-          tags: ['tenants'],
-          summary: 'Create an API key; the key is shown only in this response',
-          body: Type.Object(
-            {
-              scope: Type.Union([Type.Literal('admin'), Type.Literal('ingest')]),
-              name: Type.Optional(Type.String({ maxLength: 200 })),
-            },
-            { additionalProperties: false },
-          ),
-          response: {
-            201: Type.Object({
-              id: Type.String(),
-              scope: Type.String(),
-              name: Type.String(),
-              prefix: Type.String(),
-              key: Type.String(),
-            }),
-            ...errorResponses(400, 401, 403),
-          },
-        },
-      },
-      async (request, reply) => {
-        const tenantId = tenantOf(request);
-        const created = await ctx.db
-          .transaction()
-          .execute((trx) =>
-            createApiKey(trx, tenantId, request.body.scope, request.body.name ?? '', `key:${request.auth?.keyId}`),
-          );
-        return reply.status(201).send(created);
-      },
-    );
-
-    app.delete(
-      '/keys/:id',
-      {
-        config: { auth: 'admin' },
-        schema: {
-          tags: ['tenants'],
-          summary: 'Revoke an API key',
-          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-          response: { 204: Type.Null(), ...errorResponses(401, 403, 404) },
-        },
-      },
-      async (request, reply) => {
-        const hash = await revokeApiKey(ctx.db, tenantOf(request), request.params.id, `key:${request.auth?.keyId}`);
-        keyCache.forgetKey(hash);
-        return reply.status(204).send(null);
-      },
-    );
+      actor: () => 'operator',
+    });
   };
+
+interface KeyRouteScope {
+  path: string;
+  auth: 'admin' | 'operator';
+  /** Whose keys, in the summaries. */
+  who: string;
+  params?: TObject;
+  tenant: (request: FastifyRequest) => Promise<string>;
+  actor: (request: FastifyRequest) => string;
+}
+
+/** List, create and revoke API keys under `scope.path`, for the tenant `scope.tenant` resolves. */
+function keyRoutes(
+  app: Parameters<ReturnType<RouteModule>>[0],
+  ctx: Parameters<RouteModule>[0],
+  keyCache: { forgetKey(hash: string): void },
+  scope: KeyRouteScope,
+): void {
+  const base = { config: { auth: scope.auth } };
+  const params = scope.params ? { params: scope.params } : {};
+  const keyParams = Type.Composite([
+    scope.params ?? Type.Object({}),
+    Type.Object({ id: Type.String({ format: 'uuid' }) }),
+  ]);
+  app.get(
+    scope.path,
+    {
+      ...base,
+      schema: {
+        tags: ['tenants'],
+        summary: `List the API keys of ${scope.who} (never the keys themselves)`,
+        ...params,
+        response: { 200: Type.Object({ items: Type.Array(KeyView) }), ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => ({ items: await listApiKeys(ctx.db, await scope.tenant(request)) }),
+  );
+
+  app.post(
+    scope.path,
+    {
+      ...base,
+      schema: {
+        tags: ['tenants'],
+        summary: `Create an API key for ${scope.who}; the key is shown only in this response`,
+        ...params,
+        body: Type.Object(
+          {
+            scope: Type.Union([Type.Literal('admin'), Type.Literal('ingest')]),
+            name: Type.Optional(Type.String({ maxLength: 200 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            id: Type.String(),
+            scope: Type.String(),
+            name: Type.String(),
+            prefix: Type.String(),
+            key: Type.String(),
+          }),
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const tenantId = await scope.tenant(request);
+      const body = request.body as { scope: KeyScope; name?: string };
+      const created = await ctx.db
+        .transaction()
+        .execute((trx) => createApiKey(trx, tenantId, body.scope, body.name ?? '', scope.actor(request)));
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.delete(
+    `${scope.path}/:id`,
+    {
+      ...base,
+      schema: {
+        tags: ['tenants'],
+        summary: `Revoke an API key of ${scope.who}`,
+        params: keyParams,
+        response: { 204: Type.Null(), ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const hash = await revokeApiKey(ctx.db, await scope.tenant(request), id, scope.actor(request));
+      keyCache.forgetKey(hash);
+      return reply.status(204).send(null);
+    },
+  );
+}

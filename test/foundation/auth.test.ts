@@ -65,6 +65,37 @@ describe('authentication and scopes', () => {
     expect((await t.call('DELETE', `/api/v1/keys/${key.id}`, tenant.keys.admin)).statusCode).toBe(404);
   });
 
+  it("lets the operator token manage any tenant's keys (a lost admin key), and nothing else does", async () => {
+    const other = await t.createTenant('other');
+    const path = `/api/v1/tenants/${other.id}/keys`;
+    // A tenant's admin key cannot reach another tenant's keys, nor its own through the operator route.
+    expect((await t.call('GET', path, tenant.keys.admin)).statusCode).toBe(401);
+    expect(
+      (await t.call('POST', `/api/v1/tenants/${tenant.id}/keys`, tenant.keys.admin, { scope: 'admin' })).statusCode,
+    ).toBe(401);
+
+    const created = await t.call('POST', path, OPERATOR_TOKEN, { scope: 'admin', name: 'recovery' });
+    expect(created.statusCode).toBe(201);
+    const key = created.json() as { id: string; key: string };
+    const me = (await t.call('GET', '/api/v1/me', key.key)).json() as { tenant_id: string; scope: string };
+    expect(me).toMatchObject({ tenant_id: other.id, scope: 'admin' });
+    const listed = (await t.call('GET', path, OPERATOR_TOKEN)).json() as { items: { id: string; name: string }[] };
+    expect(listed.items).toContainEqual(expect.objectContaining({ id: key.id, name: 'recovery' }));
+    expect(JSON.stringify(listed)).not.toContain(key.key);
+
+    // A key id of one tenant revoked under another tenant's path is not found, and stays valid.
+    expect((await t.call('DELETE', `/api/v1/tenants/${tenant.id}/keys/${key.id}`, OPERATOR_TOKEN)).statusCode).toBe(
+      404,
+    );
+    expect((await t.call('GET', '/api/v1/me', key.key)).statusCode).toBe(200);
+    expect((await t.call('DELETE', `${path}/${key.id}`, OPERATOR_TOKEN)).statusCode).toBe(204);
+    expect((await t.call('GET', '/api/v1/me', key.key)).statusCode).toBe(401);
+
+    const unknown = await t.call('GET', '/api/v1/tenants/00000000-0000-7000-8000-000000000000/keys', OPERATOR_TOKEN);
+    expect(unknown.statusCode).toBe(404);
+    expect((await t.call('GET', '/api/v1/tenants/not-a-uuid/keys', OPERATOR_TOKEN)).statusCode).toBe(400);
+  });
+
   it('stores only the hash of a key', async () => {
     const rows = await t.rastro.ctx.db.selectFrom('api_keys').selectAll().execute();
     const dump = JSON.stringify(rows);

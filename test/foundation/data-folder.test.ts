@@ -72,7 +72,7 @@ describe('embedded data folder lock', () => {
     release();
   });
 
-  it('lets the CLI create a tenant beside a running server, and refuses a second server', async () => {
+  it('lets the CLI manage tenants and keys beside a running server, and refuses a second server', async () => {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'rastro-beside-'));
     const env = { PORT: String(port), RASTRO_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
@@ -95,6 +95,21 @@ describe('embedded data folder lock', () => {
       headers: { authorization: `Bearer ${tenant.keys.ingest}` },
     });
     expect(me.status).toBe(200);
+    // Keys too, through the operator's routes: create, list, revoke.
+    const key = await rastro(
+      ['keys', 'create', '--tenant', tenant.id, '--scope', 'ingest', '--name', 'cli', '--json'],
+      env,
+    );
+    expect(key.code, key.out).toBe(0);
+    const made = JSON.parse(key.out) as { id: string; key: string };
+    const keyList = await rastro(['keys', 'list', '--tenant', tenant.id, '--json'], env);
+    expect(JSON.parse(keyList.out)).toContainEqual(expect.objectContaining({ id: made.id, name: 'cli' }));
+    const revoked = await rastro(['keys', 'revoke', made.id, '--tenant', tenant.id], env);
+    expect(revoked.out).toContain(`revoked ${made.id}`);
+    const refused = await fetch(`http://127.0.0.1:${port}/api/v1/me`, {
+      headers: { authorization: `Bearer ${made.key}` },
+    });
+    expect(refused.status).toBe(401);
 
     const second = await rastro(['serve'], { ...env, PORT: String(await freePort()) });
     expect(second.code).toBe(1);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createApiKey, KEY_SCOPES, listApiKeys, revokeApiKey } from '../../tenants/api-keys.ts';
 import { createTenant, listTenants } from '../../tenants/tenants.ts';
 import type { KeyScope } from '../../db/tables/foundation.ts';
-import { withDatabase, withDatabaseOrServer } from '../with-database.ts';
+import { withDatabaseOrServer } from '../with-database.ts';
 
 const print = (value: unknown, json: boolean | undefined): void => {
   if (json) console.log(JSON.stringify(value, null, 2));
@@ -48,32 +48,44 @@ export function registerTenantCommands(program: Command): void {
     .requiredOption('--scope <scope>', KEY_SCOPES.join(' | '))
     .option('--name <name>', 'label', '')
     .option('--json', 'print JSON')
-    .action((opts: { tenant: string; scope: string; name: string; json?: boolean }) => {
+    .action(async (opts: { tenant: string; scope: string; name: string; json?: boolean }) => {
       if (!KEY_SCOPES.includes(opts.scope as KeyScope))
         throw new Error(`--scope must be one of ${KEY_SCOPES.join(', ')}`);
-      return withDatabase(async (db) =>
-        print(
-          await db
-            .transaction()
-            .execute((trx) => createApiKey(trx, opts.tenant, opts.scope as KeyScope, opts.name, 'cli')),
-          opts.json,
+      print(
+        await withDatabaseOrServer(
+          (db) =>
+            db.transaction().execute((trx) => createApiKey(trx, opts.tenant, opts.scope as KeyScope, opts.name, 'cli')),
+          { method: 'POST', path: keysPath(opts.tenant), body: { scope: opts.scope, name: opts.name } },
         ),
+        opts.json,
       );
     });
   keys
     .command('list')
     .requiredOption('--tenant <id>', 'tenant id')
     .option('--json', 'print JSON')
-    .action((opts: { tenant: string; json?: boolean }) =>
-      withDatabase(async (db) => print(await listApiKeys(db, opts.tenant), opts.json)),
+    .action(async (opts: { tenant: string; json?: boolean }) =>
+      print(
+        (
+          await withDatabaseOrServer(async (db) => ({ items: await listApiKeys(db, opts.tenant) }), {
+            method: 'GET',
+            path: keysPath(opts.tenant),
+          })
+        ).items,
+        opts.json,
+      ),
     );
   keys
     .command('revoke <keyId>')
     .requiredOption('--tenant <id>', 'tenant id')
-    .action((keyId: string, opts: { tenant: string }) =>
-      withDatabase(async (db) => {
-        await revokeApiKey(db, opts.tenant, keyId, 'cli');
-        console.log(`revoked ${keyId}`);
-      }),
-    );
+    .action(async (keyId: string, opts: { tenant: string }) => {
+      await withDatabaseOrServer((db) => revokeApiKey(db, opts.tenant, keyId, 'cli'), {
+        method: 'DELETE',
+        path: `${keysPath(opts.tenant)}/${encodeURIComponent(keyId)}`,
+      });
+      console.log(`revoked ${keyId}`);
+    });
 }
+
+/** The operator's route to a tenant's keys, for the CLI beside a running server. */
+const keysPath = (tenantId: string): string => `/tenants/${encodeURIComponent(tenantId)}/keys`;
