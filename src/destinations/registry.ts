@@ -11,6 +11,7 @@ export const destinations: Record<string, DestinationDefinition> = {
 
 export const destinationTypes = (): string[] => Object.keys(destinations);
 
+/** The definition of `type`; own entries only (`constructor`, `toString`… are not destination types). */
 export function getDestinationDefinition(type: string): DestinationDefinition | undefined {
-  return destinations[type];
+  return Object.hasOwn(destinations, type) ? destinations[type] : undefined;
 }

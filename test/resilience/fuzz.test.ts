@@ -519,6 +519,16 @@ describe('bad input at every public route', () => {
       '{"events":[{"event_name":"lead","content_name":"a\\u0000"}]}',
     );
     expect(nul.statusCode).toBe(400);
+    // An inherited property name is not a destination type (`constructor` was looked up on the prototype).
+    for (const type of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const res = await json(
+        '/api/v1/destinations',
+        tenant.keys.admin,
+        JSON.stringify({ type, name: 'x', config: { pixel_id: '123456789012345', access_token: 'EAAx12345' } }),
+      );
+      expect(res.statusCode, type).toBe(400);
+      expect(res.body, type).toContain('body.type');
+    }
     // Deep nesting inside `custom` is refused before it reaches the database.
     const deep = '{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000);
     const deepRes = await json(
