@@ -19,14 +19,18 @@ export async function withDatabase<T>(action: (db: Kysely<Database>, config: Con
   }
 }
 
+/** One request to the running server's API (path under /api/v1); resolves its JSON body (undefined for 204). */
+export type ApiCall = <R>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => Promise<R>;
+
 /**
  * Runs `action` on the database, or, when a running Rastro holds the embedded data folder (the CLI
- * beside `npm start`), asks that server's API with the folder's operator token: `tenants` and `keys`
- * work either way. The server is looked for where this configuration would listen.
+ * beside `npm start`), runs `remote` against that server's API with the folder's operator token:
+ * `tenants`, `keys` and `ledger verify` work either way. The server is looked for where this
+ * configuration would listen.
  */
 export async function withDatabaseOrServer<T>(
   action: (db: Kysely<Database>, config: Config) => Promise<T>,
-  request: { method: 'GET' | 'POST' | 'DELETE'; path: string; body?: unknown },
+  remote: (api: ApiCall) => Promise<T>,
 ): Promise<T> {
   try {
     return await withDatabase(action);
@@ -36,32 +40,38 @@ export async function withDatabaseOrServer<T>(
     const token = loadOrCreateAdminToken(config)?.token;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
-    let res: Response;
-    try {
-      res = await fetch(`${base}/api/v1${request.path}`, {
-        method: request.method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
-      });
-    } catch {
-      throw error; // no server where expected: the lock's own message says what to do
-    }
-    if (res.status === 204) return undefined as T;
-    // Whatever answers on that port may not be Rastro: say what came back rather than a parse error.
-    const text = await res.text();
-    let body: (T & { error?: { message?: string } }) | undefined;
-    try {
-      body = JSON.parse(text) as T & { error?: { message?: string } };
-    } catch {
-      body = undefined;
-    }
-    if (!res.ok || body === undefined) {
-      const said = body?.error?.message ?? text.slice(0, 200);
-      throw new Error(`${request.method} ${base}/api/v1${request.path} answered ${res.status}: ${said}`);
-    }
-    return body;
+    let reached = false;
+    const api: ApiCall = async <R>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => {
+      let res: Response;
+      try {
+        res = await fetch(`${base}/api/v1${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      } catch (fetchError) {
+        // No server where expected: the lock's own message says what to do.
+        throw reached ? fetchError : error;
+      }
+      reached = true;
+      if (res.status === 204) return undefined as R;
+      // Whatever answers on that port may not be Rastro: say what came back rather than a parse error.
+      const text = await res.text();
+      let parsed: (R & { error?: { message?: string } }) | undefined;
+      try {
+        parsed = JSON.parse(text) as R & { error?: { message?: string } };
+      } catch {
+        parsed = undefined;
+      }
+      if (!res.ok || parsed === undefined) {
+        const said = parsed?.error?.message ?? text.slice(0, 200);
+        throw new Error(`${method} ${base}/api/v1${path} answered ${res.status}: ${said}`);
+      }
+      return parsed;
+    };
+    return remote(api);
   }
 }

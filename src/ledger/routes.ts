@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
+import { notFound } from '../core/errors.ts';
 import { tenantOf } from '../http/auth.ts';
 import { errorResponses, type RouteModule } from '../http/types.ts';
+import { getTenant } from '../tenants/tenants.ts';
 import { queryLedger } from './ledger.ts';
 import { verifyLedger } from './verify.ts';
 
@@ -56,6 +58,17 @@ export const ledgerRoutes: RouteModule = (ctx) => async (app) => {
     },
   );
 
+  const Report = Type.Object({
+    ok: Type.Boolean(),
+    entries: Type.Number(),
+    broken_at: Type.Optional(Type.Number()),
+    problem: Type.Optional(Type.String()),
+  });
+  const report = async (tenantId: string) => {
+    const { tenant_id: _t, ...rest } = await verifyLedger(ctx.db, tenantId);
+    return rest;
+  };
+
   app.get(
     '/ledger/verify',
     {
@@ -63,19 +76,28 @@ export const ledgerRoutes: RouteModule = (ctx) => async (app) => {
       schema: {
         tags: ['ledger'],
         summary: 'Recompute the hash chain and report the first break',
-        response: {
-          200: Type.Object({
-            ok: Type.Boolean(),
-            entries: Type.Number(),
-            broken_at: Type.Optional(Type.Number()),
-            problem: Type.Optional(Type.String()),
-          }),
-        },
+        response: { 200: Report },
+      },
+    },
+    async (request) => report(tenantOf(request)),
+  );
+
+  // The operator checks any tenant's chain (`rastro ledger verify` beside a running embedded server).
+  app.get(
+    '/tenants/:tenant_id/ledger/verify',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        tags: ['ledger'],
+        summary: "Recompute a tenant's hash chain and report the first break (operator token)",
+        params: Type.Object({ tenant_id: Type.String({ format: 'uuid' }) }),
+        response: { 200: Report, ...errorResponses(401, 404) },
       },
     },
     async (request) => {
-      const { tenant_id: _t, ...report } = await verifyLedger(ctx.db, tenantOf(request));
-      return report;
+      const { tenant_id } = request.params;
+      if (!(await getTenant(ctx.db, tenant_id))) throw notFound(`tenant ${tenant_id}`);
+      return report(tenant_id);
     },
   );
 };

@@ -91,6 +91,11 @@ describe('authentication and scopes', () => {
     expect((await t.call('DELETE', `${path}/${key.id}`, OPERATOR_TOKEN)).statusCode).toBe(204);
     expect((await t.call('GET', '/api/v1/me', key.key)).statusCode).toBe(401);
 
+    // The operator verifies any tenant's audit chain; a tenant key cannot.
+    const verify = await t.call('GET', `/api/v1/tenants/${other.id}/ledger/verify`, OPERATOR_TOKEN);
+    expect(verify.json()).toMatchObject({ ok: true, entries: expect.any(Number) });
+    expect((await t.call('GET', `/api/v1/tenants/${other.id}/ledger/verify`, other.keys.admin)).statusCode).toBe(401);
+
     const unknown = await t.call('GET', '/api/v1/tenants/00000000-0000-7000-8000-000000000000/keys', OPERATOR_TOKEN);
     expect(unknown.statusCode).toBe(404);
     expect((await t.call('GET', '/api/v1/tenants/not-a-uuid/keys', OPERATOR_TOKEN)).statusCode).toBe(400);

@@ -111,6 +111,11 @@ describe('embedded data folder lock', () => {
     });
     expect(refused.status).toBe(401);
 
+    // And the audit chain, through the operator's verify route.
+    const verified = await rastro(['ledger', 'verify'], env);
+    expect(verified.code, verified.out).toBe(0);
+    expect(verified.out).toMatch(new RegExp(`ok\\s+${tenant.id}\\s+\\d+ entries`));
+
     const second = await rastro(['serve'], { ...env, PORT: String(await freePort()) });
     expect(second.code).toBe(1);
     expect(second.out).toContain(`in use by another Rastro process (pid ${server.pid})`);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { SecretBox } from '../../core/crypto/secret-box.ts';
 import { migrateToLatest } from '../../db/migrator.ts';
 import { verifyLedger } from '../../ledger/verify.ts';
-import { withDatabase } from '../with-database.ts';
+import { withDatabase, withDatabaseOrServer } from '../with-database.ts';
 
 export function registerDbCommands(program: Command): void {
   program
@@ -25,21 +25,38 @@ export function registerDbCommands(program: Command): void {
     .command('verify')
     .description("Recompute every tenant's hash chain; exits 1 when one is broken")
     .option('--tenant <id>', 'only this tenant')
-    .action((opts: { tenant?: string }) =>
-      withDatabase(async (db) => {
-        const tenants = opts.tenant
-          ? [opts.tenant]
-          : (await db.selectFrom('tenants').select('tenant_id').execute()).map((t) => t.tenant_id);
-        let broken = 0;
-        for (const tenantId of tenants) {
-          const report = await verifyLedger(db, tenantId);
-          if (report.ok) console.log(`ok      ${tenantId}  ${report.entries} entries`);
-          else {
-            broken += 1;
-            console.log(`BROKEN  ${tenantId}  at entry ${report.broken_at}: ${report.problem}`);
+    .action(async (opts: { tenant?: string }) => {
+      const reports = await withDatabaseOrServer(
+        async (db) => {
+          const tenants = opts.tenant
+            ? [opts.tenant]
+            : (await db.selectFrom('tenants').select('tenant_id').execute()).map((t) => t.tenant_id);
+          const out: TenantReport[] = [];
+          for (const tenantId of tenants) out.push(await verifyLedger(db, tenantId));
+          return out;
+        },
+        // Beside a running embedded server: the same check through its operator routes.
+        async (api) => {
+          const tenants = opts.tenant
+            ? [opts.tenant]
+            : (await api<{ items: { id: string }[] }>('GET', '/tenants')).items.map((t) => t.id);
+          const out: TenantReport[] = [];
+          for (const tenantId of tenants) {
+            const report = await api<Omit<TenantReport, 'tenant_id'>>(
+              'GET',
+              `/tenants/${encodeURIComponent(tenantId)}/ledger/verify`,
+            );
+            out.push({ tenant_id: tenantId, ...report });
           }
-        }
-        if (broken > 0) process.exitCode = 1;
-      }),
-    );
+          return out;
+        },
+      );
+      for (const report of reports) {
+        if (report.ok) console.log(`ok      ${report.tenant_id}  ${report.entries} entries`);
+        else console.log(`BROKEN  ${report.tenant_id}  at entry ${report.broken_at}: ${report.problem}`);
+      }
+      if (reports.some((r) => !r.ok)) process.exitCode = 1;
+    });
 }
+
+type TenantReport = Awaited<ReturnType<typeof verifyLedger>>;

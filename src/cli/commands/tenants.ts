@@ -18,11 +18,10 @@ export function registerTenantCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { json?: boolean }) =>
       print(
-        await withDatabaseOrServer((db) => createTenant(db, name, 'cli'), {
-          method: 'POST',
-          path: '/tenants',
-          body: { name },
-        }),
+        await withDatabaseOrServer(
+          (db) => createTenant(db, name, 'cli'),
+          (api) => api('POST', '/tenants', { name }),
+        ),
         opts.json,
       ),
     );
@@ -32,10 +31,10 @@ export function registerTenantCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) =>
       print(
         (
-          await withDatabaseOrServer(async (db) => ({ items: await listTenants(db) }), {
-            method: 'GET',
-            path: '/tenants',
-          })
+          await withDatabaseOrServer(
+            async (db) => ({ items: await listTenants(db) }),
+            (api) => api<{ items: Awaited<ReturnType<typeof listTenants>> }>('GET', '/tenants'),
+          )
         ).items,
         opts.json,
       ),
@@ -55,7 +54,7 @@ export function registerTenantCommands(program: Command): void {
         await withDatabaseOrServer(
           (db) =>
             db.transaction().execute((trx) => createApiKey(trx, opts.tenant, opts.scope as KeyScope, opts.name, 'cli')),
-          { method: 'POST', path: keysPath(opts.tenant), body: { scope: opts.scope, name: opts.name } },
+          (api) => api('POST', keysPath(opts.tenant), { scope: opts.scope, name: opts.name }),
         ),
         opts.json,
       );
@@ -67,10 +66,10 @@ export function registerTenantCommands(program: Command): void {
     .action(async (opts: { tenant: string; json?: boolean }) =>
       print(
         (
-          await withDatabaseOrServer(async (db) => ({ items: await listApiKeys(db, opts.tenant) }), {
-            method: 'GET',
-            path: keysPath(opts.tenant),
-          })
+          await withDatabaseOrServer(
+            async (db) => ({ items: await listApiKeys(db, opts.tenant) }),
+            (api) => api<{ items: Awaited<ReturnType<typeof listApiKeys>> }>('GET', keysPath(opts.tenant)),
+          )
         ).items,
         opts.json,
       ),
@@ -79,10 +78,10 @@ export function registerTenantCommands(program: Command): void {
     .command('revoke <keyId>')
     .requiredOption('--tenant <id>', 'tenant id')
     .action(async (keyId: string, opts: { tenant: string }) => {
-      await withDatabaseOrServer((db) => revokeApiKey(db, opts.tenant, keyId, 'cli'), {
-        method: 'DELETE',
-        path: `${keysPath(opts.tenant)}/${encodeURIComponent(keyId)}`,
-      });
+      await withDatabaseOrServer(
+        (db) => revokeApiKey(db, opts.tenant, keyId, 'cli'),
+        (api) => api('DELETE', `${keysPath(opts.tenant)}/${encodeURIComponent(keyId)}`),
+      );
       console.log(`revoked ${keyId}`);
     });
 }
