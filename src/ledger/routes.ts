@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { notFound } from '../core/errors.ts';
 import { tenantOf } from '../http/auth.ts';
 import { errorResponses, type RouteModule } from '../http/types.ts';
-import { getTenant } from '../tenants/tenants.ts';
+import { requireTenant } from '../tenants/tenants.ts';
 import { queryLedger } from './ledger.ts';
 import { verifyLedger } from './verify.ts';
 
@@ -94,10 +93,6 @@ export const ledgerRoutes: RouteModule = (ctx) => async (app) => {
         response: { 200: Report, ...errorResponses(401, 404) },
       },
     },
-    async (request) => {
-      const { tenant_id } = request.params;
-      if (!(await getTenant(ctx.db, tenant_id))) throw notFound(`tenant ${tenant_id}`);
-      return report(tenant_id);
-    },
+    async (request) => report(await requireTenant(ctx.db, request.params.tenant_id)),
   );
 };

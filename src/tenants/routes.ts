@@ -1,11 +1,10 @@
 import { Type, type TObject } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { notFound } from '../core/errors.ts';
 import type { KeyScope } from '../db/tables/foundation.ts';
 import { tenantOf } from '../http/auth.ts';
 import { errorResponses, type RouteModule } from '../http/types.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.ts';
-import { createTenant, getTenant, listTenants } from './tenants.ts';
+import { createTenant, getTenant, listTenants, requireTenant } from './tenants.ts';
 
 const KeyView = Type.Object({
   id: Type.String(),
@@ -91,11 +90,7 @@ export const tenantRoutes =
       auth: 'operator',
       who: 'a tenant (operator token)',
       params: Type.Object({ tenant_id: Type.String({ format: 'uuid' }) }),
-      tenant: async (request) => {
-        const { tenant_id } = request.params as { tenant_id: string };
-        if (!(await getTenant(ctx.db, tenant_id))) throw notFound(`tenant ${tenant_id}`);
-        return tenant_id;
-      },
+      tenant: (request) => requireTenant(ctx.db, (request.params as { tenant_id: string }).tenant_id),
       actor: () => 'operator',
     });
   };

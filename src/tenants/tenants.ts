@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { notFound } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Database } from '../db/schema.ts';
 import { appendLedger } from '../ledger/ledger.ts';
@@ -33,4 +34,10 @@ export async function listTenants(db: Kysely<Database>) {
 
 export async function getTenant(db: Kysely<Database>, tenantId: string) {
   return db.selectFrom('tenants').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
+}
+
+/** `tenantId` when that tenant exists, else a 404 (operator routes name a tenant in their path). */
+export async function requireTenant(db: Kysely<Database>, tenantId: string): Promise<string> {
+  if (!(await getTenant(db, tenantId))) throw notFound(`tenant ${tenantId}`);
+  return tenantId;
 }
