@@ -89,6 +89,8 @@ const FIELDS: [keyof RawUser, [keyof HashedUser, Variant][]][] = [
   ['document', [['document', (v) => normalizeDocument(v)]]],
 ];
 
+const hashOf = (normalized: string | undefined): string | undefined => normalized && sha256Hex(normalized);
+
 /**
  * Hashes every value of one raw field into one or more HashedUser keys. Pre-hashed values go to every
  * key unchanged; clear values are normalized by each key's variant (dropped when it returns undefined).
@@ -105,9 +107,8 @@ const hashField = (
   for (const value of values(input)) {
     const hashed = isHashed(value) ? canonicalHash(value) : undefined;
     variants.forEach(([, normalize], i) => {
-      const normalized = hashed === undefined ? normalize(value, ctx) : undefined;
-      if (hashed !== undefined) sets[i]!.add(hashed);
-      else if (normalized) sets[i]!.add(sha256Hex(normalized));
+      const digest = hashed ?? hashOf(normalize(value, ctx));
+      if (digest) sets[i]!.add(digest);
     });
   }
   variants.forEach(([key], i) => {

@@ -26,30 +26,30 @@ export function registerDbCommands(program: Command): void {
     .description("Recompute every tenant's hash chain; exits 1 when one is broken")
     .option('--tenant <id>', 'only this tenant')
     .action(async (opts: { tenant?: string }) => {
+      // Every tenant (or the one named), verified one after the other, wherever the checks run.
+      const verifyEach = async (all: () => Promise<string[]>, verify: (tenantId: string) => Promise<TenantReport>) => {
+        const out: TenantReport[] = [];
+        for (const tenantId of opts.tenant ? [opts.tenant] : await all()) out.push(await verify(tenantId));
+        return out;
+      };
       const reports = await withDatabaseOrServer(
-        async (db) => {
-          const tenants = opts.tenant
-            ? [opts.tenant]
-            : (await db.selectFrom('tenants').select('tenant_id').execute()).map((t) => t.tenant_id);
-          const out: TenantReport[] = [];
-          for (const tenantId of tenants) out.push(await verifyLedger(db, tenantId));
-          return out;
-        },
+        (db) =>
+          verifyEach(
+            async () => (await db.selectFrom('tenants').select('tenant_id').execute()).map((t) => t.tenant_id),
+            (tenantId) => verifyLedger(db, tenantId),
+          ),
         // Beside a running embedded server: the same check through its operator routes.
-        async (api) => {
-          const tenants = opts.tenant
-            ? [opts.tenant]
-            : (await api<{ items: { id: string }[] }>('GET', '/tenants')).items.map((t) => t.id);
-          const out: TenantReport[] = [];
-          for (const tenantId of tenants) {
-            const report = await api<Omit<TenantReport, 'tenant_id'>>(
-              'GET',
-              `/tenants/${encodeURIComponent(tenantId)}/ledger/verify`,
-            );
-            out.push({ tenant_id: tenantId, ...report });
-          }
-          return out;
-        },
+        (api) =>
+          verifyEach(
+            async () => (await api<{ items: { id: string }[] }>('GET', '/tenants')).items.map((t) => t.id),
+            async (tenantId) => ({
+              tenant_id: tenantId,
+              ...(await api<Omit<TenantReport, 'tenant_id'>>(
+                'GET',
+                `/tenants/${encodeURIComponent(tenantId)}/ledger/verify`,
+              )),
+            }),
+          ),
       );
       for (const report of reports) {
         if (report.ok) console.log(`ok      ${report.tenant_id}  ${report.entries} entries`);
