@@ -227,14 +227,15 @@ describe('signal quality API (hourly rollup)', () => {
       };
     });
     await db.insertInto('events').values(rows).execute();
-    // The worker's own rollup pass may hold a bucket while this drain runs: poll until it settles
-    // (a bucket lost for good still fails, at the timeout).
+    // The worker's own rollup pass may hold a bucket while this drain runs (an hour without events
+    // too, so all 30 events can be counted while it is still leased): poll until every hour of the
+    // range is computed (a bucket lost for good still fails, at the timeout).
     const range = `?from=${new Date(base).toISOString()}&to=${new Date(base + 60 * HOUR_MS).toISOString()}`;
     const r = await waitFor(
       async () => {
         await rollup.drain();
         const x = await report(range, old.keys.admin);
-        return x.totals.received === 30 ? x : undefined;
+        return x.totals.received === 30 && x.backfilling === 0 ? x : undefined;
       },
       20_000,
       'backfill of 30 events',
