@@ -1,8 +1,27 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { appendLedger } from '../ledger/ledger.ts';
+import { FINAL_DELTA_COLUMNS, finalDeltas } from '../quality/deltas.ts';
 
 export const ORPHANED = 'destination deleted';
+
+/**
+ * Marks the queued deliveries `where` selects (a condition on `deliveries d`) skipped as orphaned,
+ * with the quality rollup's deltas of the change, and returns whose they were.
+ */
+export async function skipAsOrphaned(
+  trx: Kysely<Database>,
+  where: RawBuilder<unknown>,
+): Promise<{ tenant_id: string; destination_id: string }[]> {
+  const rows = await sql<{ tenant_id: string; destination_id: string }>`
+    with skipped as (
+      update deliveries d set status = 'skipped', last_error = ${ORPHANED}, updated_at = now()
+      where ${where}
+      returning ${FINAL_DELTA_COLUMNS}
+    ), counted as (${finalDeltas('skipped')})
+    select tenant_id, destination_id from skipped`.execute(trx);
+  return rows.rows;
+}
 
 /**
  * Deliveries still queued for a destination that no longer exists become `skipped`, visibly.
@@ -29,13 +48,10 @@ export async function skipOrphanedDeliveries(db: Kysely<Database>, actor: string
   if (queued.rows.length === 0) return 0;
   const gone = queued.rows.map((r) => r.destination_id);
   return db.transaction().execute(async (trx) => {
-    const skipped = await trx
-      .updateTable('deliveries')
-      .set({ status: 'skipped', last_error: ORPHANED, updated_at: new Date() })
-      .where('status', '=', 'pending')
-      .where('destination_id', 'in', gone)
-      .returning(['tenant_id', 'destination_id'])
-      .execute();
+    const skipped = await skipAsOrphaned(
+      trx,
+      sql`d.status = 'pending' and d.destination_id in (${sql.join(gone.map((id) => sql`${id}::uuid`))})`,
+    );
     const counts = new Map<string, Map<string, number>>();
     for (const { tenant_id, destination_id } of skipped) {
       const perTenant = counts.get(tenant_id) ?? new Map<string, number>();

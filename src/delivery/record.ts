@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.ts';
 import type { AttemptRecord, DeliveryStatus } from '../db/tables/delivery.ts';
 import type { SendResult } from '../destinations/types.ts';
 import { appendLedger } from '../ledger/ledger.ts';
+import { FINAL_DELTA_COLUMNS, finalDeltas } from '../quality/deltas.ts';
 import type { Hold } from './claim.ts';
 
 /** One delivery's new state after an attempt (or after local validation). */
@@ -104,7 +105,7 @@ export async function recordOutcome(
     // statement or, if replaced while it runs, rechecked on its newest version, and the status and
     // lease checks leave the row alone. The id test makes a slot reused by another row harmless.
     await prepared(sql`
-      with r as (select ${JSON.stringify(byId)}::jsonb as m)${batchRow}
+      with r as (select ${JSON.stringify(byId)}::jsonb as m)${batchRow}, upd as (
       update deliveries d set
         (status, next_attempt_at, last_error, attempts, attempt_log, payload, match_quality, delivered_at) = (
           select v.status, coalesce(v.next_attempt_at, ${now.toISOString()}::timestamptz), v.error,
@@ -121,9 +122,9 @@ export async function recordOutcome(
         updated_at = ${now.toISOString()}::timestamptz
       from r
       where d.ctid = any(${rowRefs}::tid[]) and d.tenant_id = ${tenantId}::uuid and r.m ? d.delivery_id::text
-        and d.status = ${expected}::text and (${leasedTo}::text is null or d.claimed_by = ${leasedTo}::text)`).execute(
-      trx,
-    );
+        and d.status = ${expected}::text and (${leasedTo}::text is null or d.claimed_by = ${leasedTo}::text)
+      returning ${FINAL_DELTA_COLUMNS})
+      ${finalDeltas('upd')}`).execute(trx);
     const counts: Record<string, number> = {};
     for (const t of transitions) counts[t.status] = (counts[t.status] ?? 0) + 1;
     const dead = transitions.filter((t) => t.status === 'dead' || t.status === 'failed').map((t) => t.deliveryId);

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { appendLedger } from '../ledger/ledger.ts';
+import { FINAL_DELTA_COLUMNS, finalDeltas, hourSql } from '../quality/deltas.ts';
 
 export interface ReplayFilter {
   eventRef?: string;
@@ -32,7 +33,7 @@ export async function replayDeliveries(
   return db.transaction().execute(async (trx) => {
     const rows = await sql<{ delivery_id: string; hour: Date }>`
       with picked as (
-        select d.tenant_id, d.event_ref, d.delivery_id from deliveries d
+        select ${FINAL_DELTA_COLUMNS}, d.event_ref, d.delivery_id from deliveries d
         join events e on e.tenant_id = d.tenant_id and e.id = d.event_ref
         where d.tenant_id = ${tenantId}
           and d.status in (${sql.join(statuses)})
@@ -45,13 +46,18 @@ export async function replayDeliveries(
         order by d.created_at
         limit ${filter.limit}
         for update of d skip locked
-      )
+      ), replayed as (
       update deliveries d
       set status = 'pending', attempts = 0, replays = d.replays + 1, next_attempt_at = now(),
           created_at = now(), last_error = null, updated_at = now()
       from picked
       where d.tenant_id = picked.tenant_id and d.event_ref = picked.event_ref and d.delivery_id = picked.delivery_id
-      returning d.delivery_id, date_trunc('hour', d.committed_at) as hour
+      returning picked.*
+    ), taken_back as (
+      -- The quality rollup's counts of the statuses these deliveries leave (src/quality/deltas.ts).
+      ${finalDeltas('replayed', -1)}
+    )
+    select delivery_id, ${sql.raw(hourSql('committed_at'))} as hour from replayed
     `.execute(trx);
     if (rows.rows.length > 0) {
       await appendLedger(trx, tenantId, {

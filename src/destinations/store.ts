@@ -1,12 +1,12 @@
 import { Value } from '@sinclair/typebox/value';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { SecretBox } from '../core/crypto/secret-box.ts';
 import { notFound, RastroError, type FieldProblem } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Database } from '../db/schema.ts';
 import type { DestinationsTable } from '../db/tables/delivery.ts';
-import { ORPHANED } from '../delivery/orphans.ts';
+import { skipAsOrphaned } from '../delivery/orphans.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import { getDestinationDefinition, destinationTypes } from './registry.ts';
 import type { DestinationDefinition } from './types.ts';
@@ -225,13 +225,10 @@ export async function deleteDestination(db: Kysely<Database>, tenantId: string, 
         .executeTakeFirst();
       if (!gone) throw notFound(`destination ${id}`);
       // Undelivered work for a removed destination can never be sent: record it as skipped, visibly.
-      await trx
-        .updateTable('deliveries')
-        .set({ status: 'skipped', last_error: ORPHANED, updated_at: new Date() })
-        .where('tenant_id', '=', tenantId)
-        .where('destination_id', '=', id)
-        .where('status', 'in', ['pending', 'processing'])
-        .execute();
+      await skipAsOrphaned(
+        trx,
+        sql`d.tenant_id = ${tenantId} and d.destination_id = ${id} and d.status in ('pending', 'processing')`,
+      );
       await appendLedger(trx, tenantId, {
         actor,
         entityType: 'destination',

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { coverageOfHistogram, emqOfHistogram, mergeCounts, type CoverageKey } from './emq.ts';
 import { percentiles, type LatencyPercentiles } from './latency.ts';
-import { ALL_DESTINATIONS } from './rollup.ts';
+import { ALL_DESTINATIONS } from './fold.ts';
 import { DAY_MS, floorDay, floorHour, HOUR_MS } from './time.ts';
 
 export type Bucket = 'hour' | 'day';

@@ -1,16 +1,12 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { errorOfSql, latencyOfSql } from './deltas.ts';
 import { bitOf, IDENTIFIERS, type Identifier } from './emq.ts';
-import { LATENCY_BUCKET_SQL } from './latency.ts';
+import { ALL_DESTINATIONS, HourFold, type CountGroup } from './fold.ts';
 import { HOUR_MS, uuidV7Floor } from './time.ts';
-
-/** The destination id of event-level rows (each event once, whatever its deliveries). */
-export const ALL_DESTINATIONS = '00000000-0000-0000-0000-000000000000';
 
 /** Ids are minted next to `received_at`; the id range is widened by this much and then cut exactly. */
 const ID_SLACK_MS = 5 * 60_000;
-
-const STATUSES = ['delivered', 'failed', 'dead', 'deduplicated', 'skipped'] as const;
 
 /** SQL truth of "the event carries this key", mirroring `identifiersOf()` in emq.ts. */
 function presentSql(id: Identifier): string {
@@ -29,46 +25,8 @@ function presentSql(id: Identifier): string {
 /** The identifier mask of an event row aliased `e` (bits in the order of IDENTIFIERS), from its payload. */
 export const MASK_SQL = `(${IDENTIFIERS.map((id) => `(case when ${presentSql(id)} then ${bitOf(id)} else 0 end)`).join(' | ')})`;
 
-/**
- * Commit-to-delivered milliseconds as a double: `extract(epoch …)` is `numeric` since PostgreSQL 14,
- * and the logarithm of the bucket index on numerics took 60 % of a pass over 200,000 deliveries
- * (1.0 s against 0.4 s with `date_part`).
- */
-const LATENCY_MS_SQL = `(date_part('epoch', d.delivered_at - d.committed_at) * 1000)`;
-
 /** The mask stored at ingest, derived from the payload only for rows older than that column. */
 const EVENT_MASK_SQL = `coalesce(e.id_mask, ${MASK_SQL})`;
-
-/** Trims the variable parts (ids, trace ids, numbers) of an error so equal causes count together. */
-export function errorKey(message: string): string {
-  return message
-    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '…')
-    .replace(/\b[A-Za-z0-9_-]*\d[A-Za-z0-9_-]{15,}\b/g, '…')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 160);
-}
-
-interface Row {
-  tenant_id: string;
-  hour: Date;
-  destination_id: string;
-  event_name: string;
-  received: number;
-  delivered: number;
-  failed: number;
-  dead: number;
-  deduplicated: number;
-  skipped: number;
-  pending: number;
-  latency: Record<string, number>;
-  id_masks: Record<string, number>;
-  errors: Record<string, number>;
-}
-
-const add = (map: Record<string, number>, key: string | number, n: number) => {
-  map[key] = (map[key] ?? 0) + n;
-};
 
 export interface BucketResult {
   rows: number;
@@ -77,8 +35,49 @@ export interface BucketResult {
 }
 
 /**
- * Recomputes one tenant-hour from its events and their deliveries and replaces its rollup rows.
- * Reads only that hour: events by primary-key range (UUIDv7 ids), deliveries by `(tenant_id, event_ref)`.
+ * Runs `work` holding the tenant-hour's lock, in a transaction whose snapshot is taken after the lock
+ * is granted (a session lock on the connection first; a transaction-level lock would be requested by
+ * a statement whose snapshot predates the wait). Recomputations and folds of one hour take turns.
+ */
+async function withHourLock<T>(
+  db: Kysely<Database>,
+  tenantId: string,
+  hour: Date,
+  isolation: 'read committed' | 'repeatable read',
+  work: (trx: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  const key = sql`hashtext('quality_hourly'), hashtext(${`${tenantId}|${hour.getTime()}`})`;
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${key})`.execute(conn);
+    try {
+      return await conn.transaction().setIsolationLevel(isolation).execute(work);
+    } finally {
+      await sql`select pg_advisory_unlock(${key})`.execute(conn);
+    }
+  });
+}
+
+async function replaceRows(trx: Kysely<Database>, fold: HourFold): Promise<number> {
+  const values = fold.values();
+  await trx.deleteFrom('quality_hourly').where('tenant_id', '=', fold.tenantId).where('hour', '=', fold.hour).execute();
+  for (let i = 0; i < values.length; i += 500) {
+    await trx
+      .insertInto('quality_hourly')
+      .values(values.slice(i, i + 500))
+      .execute();
+  }
+  return values.length;
+}
+
+/**
+ * Recomputes one tenant-hour from its events and their deliveries and replaces its rollup rows, for
+ * hours whose changes were not all recorded as deltas (history from before migration 0014, the demo's
+ * generated history, a replay) and once after each hour closes, as a reconciliation. Reads only that
+ * hour: events by primary-key range (UUIDv7 ids), deliveries by `(tenant_id, event_ref)`.
+ *
+ * One snapshot (repeatable read) serves the reads and the removal of the hour's deltas: a delta is
+ * committed with the change it counts, so the deltas visible to the snapshot are exactly the changes
+ * the reads saw, and those committed after it stay for the next fold.
  */
 export async function computeBucket(db: Kysely<Database>, tenantId: string, hour: Date): Promise<BucketResult> {
   const start = hour.getTime();
@@ -90,99 +89,52 @@ export async function computeBucket(db: Kysely<Database>, tenantId: string, hour
     and ${sql.ref(`${alias}.received_at`)} >= ${new Date(start)}
     and ${sql.ref(`${alias}.received_at`)} < ${new Date(end)}`;
 
-  const events = await sql<{ event_name: string; mask: number; n: number }>`
-    select e.event_name, ${sql.raw(EVENT_MASK_SQL)} as mask, count(*)::int as n
-    from events e where ${inHour('e')}
-    group by 1, 2`.execute(db);
-
-  // Failed and dead deliveries carry their error in the same pass (a third query joining the hour's
-  // events to their deliveries again cost as much as this one, to find the few that failed).
-  const deliveries = await sql<{
-    event_name: string;
-    destination_id: string;
-    status: string;
-    mask: number;
-    lat: number | null;
-    error: string | null;
-    n: number;
-  }>`
-    select e.event_name, d.destination_id, d.status, ${sql.raw(EVENT_MASK_SQL)} as mask,
-      case when d.status = 'delivered' and d.replays = 0 and d.delivered_at is not null
-        then ${sql.raw(LATENCY_BUCKET_SQL(LATENCY_MS_SQL))} end as lat,
-      case when d.status in ('failed', 'dead') then coalesce(d.last_error, '') end as error,
-      count(*)::int as n
-    from events e
-    join deliveries d on d.tenant_id = e.tenant_id and d.event_ref = e.id
-    where ${inHour('e')}
-    group by 1, 2, 3, 4, 5, 6`.execute(db);
-
-  const rows = new Map<string, Row>();
-  const row = (destinationId: string, eventName: string): Row => {
-    const key = `${destinationId}|${eventName}`;
-    let r = rows.get(key);
-    if (!r) {
-      r = {
-        tenant_id: tenantId,
-        hour,
-        destination_id: destinationId,
-        event_name: eventName,
-        received: 0,
-        delivered: 0,
-        failed: 0,
-        dead: 0,
-        deduplicated: 0,
-        skipped: 0,
-        pending: 0,
-        latency: {},
-        id_masks: {},
-        errors: {},
-      };
-      rows.set(key, r);
-    }
-    return r;
-  };
-
-  let eventCount = 0;
-  for (const e of events.rows) {
-    const r = row(ALL_DESTINATIONS, e.event_name);
-    r.received += e.n;
-    add(r.id_masks, e.mask, e.n);
-    eventCount += e.n;
-  }
-  let open = 0;
-  for (const d of deliveries.rows) {
-    const r = row(d.destination_id, d.event_name);
-    r.received += d.n;
-    add(r.id_masks, d.mask, d.n);
-    if ((STATUSES as readonly string[]).includes(d.status)) r[d.status as (typeof STATUSES)[number]] += d.n;
-    else {
-      r.pending += d.n;
-      open += d.n;
-    }
-    if (d.lat !== null) add(r.latency, d.lat, d.n);
-    if (d.error !== null) add(r.errors, errorKey(d.error) || 'unknown', d.n);
-  }
-
-  const values = [...rows.values()].map((r) => ({
-    ...r,
-    latency: JSON.stringify(r.latency),
-    id_masks: JSON.stringify(r.id_masks),
-    errors: JSON.stringify(r.errors),
-  }));
-  await db.transaction().execute(async (trx) => {
-    // Two rollups of one tenant-hour (a worker's pass and an API-triggered drain, or two workers)
-    // would both delete nothing and then collide on insert; the lock makes the later one replace
-    // the earlier's rows instead. Both computed a full bucket, so the last writer is right.
-    await sql`select pg_advisory_xact_lock(hashtext('quality_hourly'), hashtext(${`${tenantId}|${start}`}))`.execute(
-      trx,
-    );
-    await trx.deleteFrom('quality_hourly').where('tenant_id', '=', tenantId).where('hour', '=', hour).execute();
-    for (let i = 0; i < values.length; i += 500) {
-      await trx
-        .insertInto('quality_hourly')
-        .values(values.slice(i, i + 500))
-        .execute();
-    }
+  return withHourLock(db, tenantId, hour, 'repeatable read', async (trx) => {
+    const events = await sql<CountGroup>`
+      select ${ALL_DESTINATIONS}::uuid as destination_id, e.event_name, null as status, ${sql.raw(EVENT_MASK_SQL)} as mask,
+        null::int as lat, null as error, count(*)::int as received, 0 as n
+      from events e where ${inHour('e')}
+      group by 2, 4`.execute(trx);
+    // Failed and dead deliveries carry their error in the same pass (a third query joining the hour's
+    // events to their deliveries again cost as much as this one, to find the few that failed).
+    const deliveries = await sql<CountGroup>`
+      select d.destination_id, e.event_name, d.status, ${sql.raw(EVENT_MASK_SQL)} as mask,
+        ${sql.raw(latencyOfSql('d'))} as lat, ${sql.raw(errorOfSql('d'))} as error,
+        count(*)::int as received, count(*)::int as n
+      from events e
+      join deliveries d on d.tenant_id = e.tenant_id and d.event_ref = e.id
+      where ${inHour('e')}
+      group by 1, 2, 3, 4, 5, 6`.execute(trx);
+    const fold = new HourFold(tenantId, hour);
+    for (const g of events.rows) fold.add(g);
+    for (const g of deliveries.rows) fold.add(g);
+    await trx.deleteFrom('quality_deltas').where('tenant_id', '=', tenantId).where('hour', '=', hour).execute();
+    const rows = await replaceRows(trx, fold);
+    return { rows, events: fold.events, openDeliveries: fold.open };
   });
-  return { rows: values.length, events: eventCount, openDeliveries: open };
+}
+
+/**
+ * Folds the waiting deltas of one tenant-hour into its rows. Returns the result, or null when another
+ * worker folded them first.
+ */
+export async function foldDeltas(db: Kysely<Database>, tenantId: string, hour: Date): Promise<BucketResult | null> {
+  return withHourLock(db, tenantId, hour, 'read committed', async (trx) => {
+    const deltas = await sql<CountGroup>`
+      with gone as (delete from quality_deltas where tenant_id = ${tenantId} and hour = ${hour} returning *)
+      select destination_id, event_name, status, mask, lat, error, sum(received)::int as received, sum(n)::int as n
+      from gone group by 1, 2, 3, 4, 5, 6`.execute(trx);
+    if (deltas.rows.length === 0) return null;
+    const fold = new HourFold(tenantId, hour);
+    const stored = await trx
+      .selectFrom('quality_hourly')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('hour', '=', hour)
+      .execute();
+    for (const row of stored) fold.addStored(row);
+    for (const g of deltas.rows) fold.add(g);
+    const rows = await replaceRows(trx, fold);
+    return { rows, events: fold.events, openDeliveries: fold.open };
+  });
 }

@@ -1,34 +1,52 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { floorHour, HOUR_MS, uuidV7Floor } from './time.ts';
+import { floorHour, HOUR_MS } from './time.ts';
 
 /**
- * Which tenant-hours of the rollup need recomputing, kept in `quality_buckets.next_check_at`:
- * - live hours: the current hour (and the previous one for SETTLE_MS after it ends) of every tenant
- *   that received events in it, recomputed at most every few seconds;
- * - open hours: hours with deliveries still pending or processing (retries, a paused destination),
- *   rechecked less often the older they are, until every delivery is final;
- * - replayed hours: the ledger records every replay (`delivery.replayed`, with the delivery ids), and
- *   the hours those deliveries were received in are reopened;
- * - backfill: a tenant seen for the first time gets every hour since its first event.
- * Everything else has settled (next_check_at null) and is never read again.
+ * Which tenant-hours to recompute in full, kept in `quality_buckets.next_check_at`. Deltas keep every
+ * hour current as it changes (`deltas.ts`); a full recomputation is for what they do not cover:
+ * - closed hours: each hour is recomputed once, SETTLE_MS after it ends, as a reconciliation (the
+ *   first fold of an hour schedules it);
+ * - replayed hours: the ledger records every replay (`delivery.replayed`, with the hours of its
+ *   deliveries); their deltas already took the old statuses back, and the hours are recomputed too;
+ * - backfill: a tenant seen for the first time gets every hour since its first event that predates
+ *   the deltas (migration 0014);
+ * - hours marked due by the demo's generated history.
+ * Everything else has settled (next_check_at null).
  */
 export const SETTLE_MS = 2 * 60_000;
-const LIVE_MIN_INTERVAL_MS = 10_000;
-const OPEN_MIN_INTERVAL_MS = 60_000;
-const OPEN_MAX_INTERVAL_MS = HOUR_MS;
 /** A claimed bucket is retried by any worker after this if its computation never finished. */
 const CLAIM_LEASE_MS = 5 * 60_000;
 
-/** When to look at a bucket again after a computation that took `durationMs`; null when settled. */
-export function nextCheck(hour: Date, now: Date, openDeliveries: number, durationMs: number): Date | null {
-  const age = now.getTime() - (hour.getTime() + HOUR_MS);
-  // Recomputing costs `durationMs`; spacing runs 20× that apart keeps the worker under 5 % busy per bucket.
-  const spacing = 20 * durationMs;
-  if (age < SETTLE_MS) return new Date(now.getTime() + Math.max(LIVE_MIN_INTERVAL_MS, spacing));
-  if (openDeliveries === 0) return null;
-  const wait = Math.min(OPEN_MAX_INTERVAL_MS, Math.max(OPEN_MIN_INTERVAL_MS, spacing, age / 30));
-  return new Date(now.getTime() + wait);
+/** The reconciliation time of an hour, or null once it has passed. */
+export function nextCheck(hour: Date, now: Date): Date | null {
+  const at = hour.getTime() + HOUR_MS + SETTLE_MS;
+  return at > now.getTime() ? new Date(at) : null;
+}
+
+/**
+ * Records a fold of an hour's deltas on its bucket, creating the bucket (with its reconciliation
+ * scheduled) the first time.
+ */
+export async function noteFolded(
+  db: Kysely<Database>,
+  bucket: { tenant_id: string; hour: Date },
+  openDeliveries: number,
+  now = new Date(),
+): Promise<void> {
+  await db
+    .insertInto('quality_buckets')
+    .values({
+      tenant_id: bucket.tenant_id,
+      hour: bucket.hour,
+      next_check_at: nextCheck(bucket.hour, now),
+      computed_at: now,
+      open_deliveries: openDeliveries,
+    })
+    .onConflict((oc) =>
+      oc.columns(['tenant_id', 'hour']).doUpdateSet({ computed_at: now, open_deliveries: openDeliveries }),
+    )
+    .execute();
 }
 
 /** Marks `hours` of a tenant due now (creating their bucket rows when missing). */
@@ -42,35 +60,18 @@ export async function markDue(db: Kysely<Database>, tenantId: string, hours: Dat
     .execute();
 }
 
-/**
- * Live hours: every known tenant with an event received in the current hour (or in the previous one,
- * within SETTLE_MS of its end) gets that bucket scheduled, keeping an earlier schedule if it has one.
- * One index probe per tenant on the events primary key. `force` makes them due now (tests, the demo).
- */
-export async function discoverLiveHours(db: Kysely<Database>, now = new Date(), force = false): Promise<void> {
-  const current = floorHour(now);
-  const hours = [current];
-  if (now.getTime() - current.getTime() < SETTLE_MS) hours.push(new Date(current.getTime() - HOUR_MS));
-  for (const hour of hours) {
-    await sql`
-      insert into quality_buckets (tenant_id, hour, next_check_at)
-      select c.tenant_id, ${hour}::timestamptz, ${now}::timestamptz from quality_cursors c
-      where exists (
-        select 1 from events e
-        where e.tenant_id = c.tenant_id
-          and e.id >= ${uuidV7Floor(hour.getTime())}::uuid
-          and e.id < ${uuidV7Floor(hour.getTime() + HOUR_MS + SETTLE_MS)}::uuid
-      )
-      on conflict (tenant_id, hour) do update
-        set next_check_at = ${force ? sql`excluded.next_check_at` : sql`coalesce(quality_buckets.next_check_at, excluded.next_check_at)`}`.execute(
-      db,
-    );
-  }
+/** When this database started recording deltas (migration 0014 applied); null before. */
+async function deltasSince(db: Kysely<Database>): Promise<Date | null> {
+  const row = await sql<{ timestamp: string }>`
+    select timestamp from kysely_migration where name = '0014_quality_deltas'`.execute(db);
+  const at = row.rows[0]?.timestamp;
+  return at ? new Date(at) : null;
 }
 
 /**
  * Tenants the rollup has not seen: remember the ledger position (replays before it are part of the
- * backfill) and schedule every hour since the tenant's first event, newest first.
+ * backfill) and schedule every hour from the tenant's first event to the start of the deltas, newest
+ * first. A tenant whose events all came after that has nothing to backfill.
  */
 export async function backfillNewTenants(db: Kysely<Database>, now = new Date()): Promise<number> {
   const fresh = await sql<{ tenant_id: string; seq: number | null }>`
@@ -94,12 +95,14 @@ export async function backfillNewTenants(db: Kysely<Database>, now = new Date())
         .orderBy('id')
         .limit(1)
         .executeTakeFirst();
-      if (!first) return;
+      const until = (await deltasSince(trx)) ?? now;
+      if (!first || first.received_at > until) return;
       await sql`
         insert into quality_buckets (tenant_id, hour, next_check_at)
         select ${t.tenant_id}::uuid, g,
           ${now}::timestamptz - (extract(epoch from g - ${floorHour(first.received_at)}::timestamptz) * interval '1 millisecond')
-        from generate_series(${floorHour(first.received_at)}::timestamptz, ${floorHour(now)}::timestamptz, interval '1 hour') g
+        from generate_series(${floorHour(first.received_at)}::timestamptz, ${floorHour(until < now ? until : now)}::timestamptz,
+          interval '1 hour') g
         on conflict (tenant_id, hour) do nothing`.execute(trx);
     });
   }
@@ -185,7 +188,7 @@ export async function finishBucket(
   result: { openDeliveries: number; durationMs: number },
   now = new Date(),
 ): Promise<void> {
-  const next = nextCheck(bucket.hour, now, result.openDeliveries, result.durationMs);
+  const next = nextCheck(bucket.hour, now);
   await db
     .updateTable('quality_buckets')
     .set({

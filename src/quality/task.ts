@@ -3,23 +3,34 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { AppContext } from '../http/context.ts';
 import type { WorkerTask } from '../workers/runner.ts';
-import { computeBucket } from './rollup.ts';
+import { pendingDeltaHours } from './deltas.ts';
+import { computeBucket, foldDeltas } from './rollup.ts';
 import {
   backfillNewTenants,
   claimDueBuckets,
   CLAIM_LEASE_MS,
-  discoverLiveHours,
   finishBucket,
+  noteFolded,
   reopenReplayedHours,
 } from './schedule.ts';
 
-/** How often the cheap scheduling queries run (live hours, new tenants, replays). */
+/** How often the cheap scheduling queries run (new tenants, replays). */
 const HOUSEKEEPING_MS = 3_000;
 const BUCKETS_PER_RUN = 8;
+const FOLDS_PER_RUN = 100;
+/**
+ * Deltas are folded at most this often: under load every statement adds some, and folding back to
+ * back would cost a fold's round trips for a few rows each time. The dashboard is this fresh.
+ */
+const FOLD_INTERVAL_MS = 1_000;
 
-/** One pass of the rollup: schedule, then recompute the buckets that are due. Returns buckets computed. */
+/**
+ * One pass of the rollup: schedule, fold the waiting deltas, then recompute the buckets that are due.
+ * Returns the hours folded or computed.
+ */
 export class QualityRollup {
   private lastHousekeeping = 0;
+  private lastFold = 0;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -32,7 +43,16 @@ export class QualityRollup {
       this.lastHousekeeping = now;
       await backfillNewTenants(this.db);
       await reopenReplayedHours(this.db);
-      await discoverLiveHours(this.db, new Date(), force);
+    }
+    let done = 0;
+    if (force || now - this.lastFold >= FOLD_INTERVAL_MS) {
+      this.lastFold = now;
+      for (const hour of await pendingDeltaHours(this.db, FOLDS_PER_RUN)) {
+        const result = await foldDeltas(this.db, hour.tenant_id, hour.hour);
+        if (!result) continue;
+        await noteFolded(this.db, hour, result.openDeliveries);
+        done += 1;
+      }
     }
     const claimedAt = new Date();
     const due = await claimDueBuckets(this.db, BUCKETS_PER_RUN, claimedAt);
@@ -44,13 +64,12 @@ export class QualityRollup {
       await finishBucket(this.db, bucket, claimedUntil, { openDeliveries: result.openDeliveries, durationMs });
       this.log?.debug({ tenant: bucket.tenant_id, hour: bucket.hour, ...result, durationMs }, 'quality bucket');
     }
-    return due.length;
+    return done + due.length;
   }
 
-  /** Runs until nothing is due (tests, the demo). */
+  /** Runs until nothing is due or waiting (tests, the demo). */
   async drain(maxRuns = 1000): Promise<void> {
-    await this.runOnce(true);
-    for (let i = 0; i < maxRuns; i++) if ((await this.runOnce()) === 0) return;
+    for (let i = 0; i < maxRuns; i++) if ((await this.runOnce(true)) === 0) return;
   }
 }
 

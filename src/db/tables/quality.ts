@@ -25,6 +25,27 @@ export interface QualityHourlyTable {
   errors: Json<Record<string, number>>;
 }
 
+/**
+ * A change to the counts of one tenant-hour, written by the statement that made it (ingest, a
+ * delivery outcome, a replay, a skip) and folded into `quality_hourly` by the rollup worker.
+ */
+export interface QualityDeltasTable {
+  tenant_id: string;
+  hour: Date;
+  destination_id: string;
+  event_name: string;
+  /** A final status adds `n` to its count; pending and null add nothing there. */
+  status: string | null;
+  /** Identifier mask of the `received` events or deliveries. */
+  mask: number | null;
+  /** Latency bucket of `n` first-attempt deliveries. */
+  lat: number | null;
+  /** Error of `n` failed or dead deliveries. */
+  error: string | null;
+  received: Generated<number>;
+  n: Generated<number>;
+}
+
 /** The recomputation schedule of each tenant-hour. */
 export interface QualityBucketsTable {
   tenant_id: string;
@@ -47,5 +68,6 @@ export interface QualityCursorsTable {
 export interface QualityTables {
   quality_hourly: QualityHourlyTable;
   quality_buckets: QualityBucketsTable;
+  quality_deltas: QualityDeltasTable;
   quality_cursors: QualityCursorsTable;
 }
