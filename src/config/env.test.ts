@@ -6,6 +6,8 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ port: 8787, host: '127.0.0.1', dataDir: './.rastro', role: 'all', logLevel: 'info' });
     expect(c.databaseUrl).toBeUndefined();
+    expect(c.databasePool).toBe(10);
+    expect(loadConfig({ RASTRO_DATABASE_POOL: '24' }).databasePool).toBe(24);
   });
 
   it.each([
@@ -16,6 +18,7 @@ describe('loadConfig', () => {
     [{ RASTRO_ROLE: 'boss' }, /^RASTRO_ROLE: must be one of all, api, worker/],
     [{ RASTRO_ADMIN_TOKEN: 'short' }, /^RASTRO_ADMIN_TOKEN: /],
     [{ RASTRO_SECRET_KEY: 'not-a-key' }, /^RASTRO_SECRET_KEY: /],
+    [{ RASTRO_DATABASE_POOL: '1' }, /^RASTRO_DATABASE_POOL: /],
   ])('rejects %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

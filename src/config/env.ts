@@ -11,6 +11,13 @@ const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(
     Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL server; embedded PGlite when unset' }),
   ),
+  RASTRO_DATABASE_POOL: Type.Integer({
+    minimum: 2,
+    maximum: 500,
+    default: 10,
+    description:
+      'PostgreSQL connections per process (each locked delivery batch holds one while the platform answers); PGlite has one',
+  }),
   RASTRO_DATA_DIR: Type.String({ minLength: 1, default: './.rastro', description: 'Embedded data folder' }),
   RASTRO_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'Operator token (creates tenants)' })),
   RASTRO_SECRET_KEY: Type.Optional(
@@ -71,6 +78,7 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string | undefined;
+  databasePool: number;
   dataDir: string;
   adminToken: string | undefined;
   secretKey: string | undefined;
@@ -117,6 +125,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databasePool: e.RASTRO_DATABASE_POOL,
     dataDir: e.RASTRO_DATA_DIR,
     adminToken: e.RASTRO_ADMIN_TOKEN,
     secretKey: e.RASTRO_SECRET_KEY,

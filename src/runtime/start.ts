@@ -44,7 +44,11 @@ export async function startRastro(options: StartOptions): Promise<Rastro> {
   const adminToken = loadOrCreateAdminToken(config);
   const database =
     options.database ??
-    (await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: join(config.dataDir, 'pgdata') }));
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      pgliteDir: join(config.dataDir, 'pgdata'),
+      poolSize: config.databasePool,
+    }));
   const applied = await migrateToLatest(database.db);
   if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
   if (!options.database && database.engine === 'pglite') {
