@@ -8,14 +8,20 @@
  *                database write can re-send a batch: counted and reported, Meta dedups by event_id);
  *   half-stored  a request answered non-2xx left nothing (no event, delivery or receipt), and every
  *                stored event has exactly one delivery per destination (all or nothing);
- *   unexpected   nothing reached the emulator that no request asked for.
+ *   unexpected   nothing reached the emulator that no request asked for;
+ *   rollup       the quality rollup's counts, folded from the deltas the statements wrote through
+ *                the kills, equal a recomputation of each hour from the events and deliveries.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { createBenchDatabase, type BenchDatabase } from '../../bench/support.ts';
+import type { Kysely } from 'kysely';
 import { openDatabase } from '../../src/db/database.ts';
+import type { Database } from '../../src/db/schema.ts';
+import { pendingDeltaHours } from '../../src/quality/deltas.ts';
+import { computeBucket, foldDeltas } from '../../src/quality/rollup.ts';
 import { EmulatorProcess, freePort, RastroProcess, sleep, type Role } from './children.ts';
 import { call, META_TOKEN, OPERATOR_TOKEN, PIXELS, setupTenant, Traffic, type Item, type Tenant } from './traffic.ts';
 
@@ -77,6 +83,8 @@ export interface CrashReport {
   deliveryStatuses: Record<string, number>;
   /** Events stored more than once (client retries after a lost answer): their extra deliveries are `deduplicated`. */
   dedupedRetries: number;
+  /** Quality rollup rows (hour, destination, event name) whose folded counts differ from a recomputation. */
+  rollupMismatches: string[];
   ok: boolean;
 }
 
@@ -290,6 +298,26 @@ interface Stored {
   /** order ids with a webhook receipt. */
   receipts: Set<string>;
   deliveryStatuses: Record<string, number>;
+  /** Quality rollup rows whose folded counts differ from a recomputation. */
+  rollupMismatches: string[];
+}
+
+/**
+ * The quality rollup's rows as its deltas left them (written by the same statements as the changes
+ * they count, through every kill), folded, against a recomputation of each hour from the tables.
+ */
+async function rollupMismatches(db: Kysely<Database>, tenantId: string): Promise<string[]> {
+  for (const h of await pendingDeltaHours(db, 10_000)) await foldDeltas(db, h.tenant_id, h.hour);
+  const rows = async () => {
+    const all = await db.selectFrom('quality_hourly').selectAll().where('tenant_id', '=', tenantId).execute();
+    return new Map(all.map((r) => [`${new Date(r.hour).toISOString()} ${r.destination_id} ${r.event_name}`, r]));
+  };
+  const folded = await rows();
+  const hours = new Set([...folded.values()].map((r) => new Date(r.hour).getTime()));
+  for (const hour of hours) await computeBucket(db, tenantId, new Date(hour));
+  const recomputed = await rows();
+  const keys = new Set([...folded.keys(), ...recomputed.keys()]);
+  return [...keys].filter((k) => JSON.stringify(folded.get(k)) !== JSON.stringify(recomputed.get(k)));
 }
 
 /** Reads what the database holds (after the processes stopped: a PGlite folder has one user). */
@@ -327,6 +355,7 @@ async function readStore(database: BenchDatabase, tenant: Tenant): Promise<Store
       incomplete,
       receipts: new Set(receipts.map((r) => r.order_id).filter((o): o is string => Boolean(o))),
       deliveryStatuses: Object.fromEntries(statuses.map((s) => [s.status, Number(s.n)])),
+      rollupMismatches: await rollupMismatches(db, tenant.id),
     };
   } finally {
     await handle.close();
@@ -420,7 +449,8 @@ function check(
     unansweredButStored,
     deliveryStatuses: stored.deliveryStatuses,
     dedupedRetries,
-    ok: lost.length === 0 && halfStored.length === 0 && unexpected.length === 0,
+    rollupMismatches: stored.rollupMismatches,
+    ok: lost.length === 0 && halfStored.length === 0 && unexpected.length === 0 && stored.rollupMismatches.length === 0,
   };
 }
 
@@ -447,6 +477,7 @@ export function formatReport(r: CrashReport): string {
     `  unexpected      ${r.unexpected.length}`,
     `  retries         ${r.dedupedRetries} events stored again by a client retry (marked deduplicated, not re-sent); ${r.unansweredButStored} unanswered requests were stored anyway`,
     `  deliveries      ${JSON.stringify(r.deliveryStatuses)}`,
+    `  quality rollup  ${r.rollupMismatches.length === 0 ? 'folded deltas equal a recomputation' : `${r.rollupMismatches.length} rows differ from a recomputation, e.g. ${r.rollupMismatches.slice(0, 3).join('; ')}`}`,
     `  result          ${r.ok ? 'PASS' : 'FAIL'}: no acknowledged event lost, nothing half-stored, ${r.duplicates.length ? 'every re-send straddles a kill' : 'no duplicate'}`,
   ];
   return lines.join('\n');
