@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { QualityHourlyTable } from '../db/tables/quality.ts';
+import type { QualityDeltasTable, QualityHourlyTable } from '../db/tables/quality.ts';
 import { FINAL_STATUSES, type FinalStatus } from './deltas.ts';
 
 /** The destination id of event-level rows (each event once, whatever its deliveries). */
@@ -7,19 +7,9 @@ export const ALL_DESTINATIONS = '00000000-0000-0000-0000-000000000000';
 
 /**
  * One group of counts: from a recomputation (events or deliveries of the hour, grouped) or from
- * `quality_deltas`. `received` events or deliveries carry identifier mask `mask`; `n` of them are in
- * `status` (when final), in latency bucket `lat`, with error `error`.
+ * `quality_deltas` (whose columns say what each field means).
  */
-export interface CountGroup {
-  destination_id: string;
-  event_name: string;
-  status: string | null;
-  mask: number | null;
-  lat: number | null;
-  error: string | null;
-  received: number;
-  n: number;
-}
+export type CountGroup = Omit<Selectable<QualityDeltasTable>, 'tenant_id' | 'hour'>;
 
 type Counts = Record<FinalStatus, number> & {
   received: number;
