@@ -62,7 +62,8 @@ export function QualityPage() {
       });
     },
     [range, destinationId, eventName],
-    30_000,
+    // The rollup folds changes every second: hourly views refresh often, 30-day ones less.
+    spec.bucket === 'hour' ? 10_000 : 60_000,
   );
   const r = report.data;
   const update = (patch: Record<string, string | undefined>) =>
