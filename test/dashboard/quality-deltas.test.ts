@@ -179,7 +179,10 @@ describe('signal quality deltas', () => {
     );
   });
 
-  it('leaves no deltas behind once folded', async () => {
+  it("leaves no deltas behind once the worker's pass folded them", async () => {
+    await send([
+      { event_name: 'page_view', url: 'https://shop.example.com/', ip: '198.51.100.6', user_agent: 'UA/1.0' },
+    ]);
     await rollup.drain();
     const left = await t.rastro.ctx.db
       .selectFrom('quality_deltas')
@@ -187,5 +190,15 @@ describe('signal quality deltas', () => {
       .where('tenant_id', '=', tenant.id)
       .executeTakeFirstOrThrow();
     expect(Number(left.n)).toBe(0);
+    // A tenant whose events all came with deltas is not backfilled: its hour waits only for the
+    // reconciliation after it closes.
+    const buckets = await t.rastro.ctx.db
+      .selectFrom('quality_buckets')
+      .select(['hour', 'next_check_at', 'computed_at'])
+      .where('tenant_id', '=', tenant.id)
+      .execute();
+    expect(buckets).toHaveLength(1);
+    expect(new Date(buckets[0]!.next_check_at!).getTime()).toBe(new Date(buckets[0]!.hour).getTime() + 62 * 60_000);
+    expect(buckets[0]!.computed_at).not.toBeNull();
   });
 });

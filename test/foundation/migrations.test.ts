@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { migrations } from '../../src/db/migrations/index.ts';
 import { migrateToLatest, pendingMigrations } from '../../src/db/migrator.ts';
+import { floorHour, HOUR_MS } from '../../src/quality/time.ts';
 import { openTestDatabase } from '../support/database.ts';
 
 describe('migrations (on the engine under test: PGlite, or PostgreSQL with DATABASE_URL)', () => {
@@ -17,6 +18,48 @@ describe('migrations (on the engine under test: PGlite, or PostgreSQL with DATAB
       expect(columns.rows.length).toBeGreaterThan(0);
       for (const row of columns.rows)
         expect(`${row.table_name}.${row.column_name}`).toBe(`${row.table_name}.tenant_id`);
+    } finally {
+      await handle.close();
+    }
+  }, 120_000);
+
+  it('0014 hands the hours the old rollup still had to look at to one full recomputation', async () => {
+    const handle = await openTestDatabase();
+    try {
+      const db = handle.db;
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      expect((await migrator.migrateTo('0013_delivery_key')).error).toBeUndefined();
+      const tenant = '00000000-0000-7000-8000-00000000abcd';
+      const now = Date.now();
+      const settled = new Date(floorHour(now).getTime() - 5 * HOUR_MS);
+      const open = new Date(floorHour(now).getTime() - 3 * HOUR_MS);
+      await db.insertInto('quality_cursors').values({ tenant_id: tenant, ledger_seq: 0 }).execute();
+      await db
+        .insertInto('quality_buckets')
+        .values([
+          { tenant_id: tenant, hour: settled, next_check_at: null, computed_at: new Date(now - 60_000) },
+          {
+            tenant_id: tenant,
+            hour: open,
+            next_check_at: new Date(now + HOUR_MS),
+            computed_at: new Date(now - 60_000),
+          },
+        ])
+        .execute();
+      expect(await migrateToLatest(db)).toContain('0014_quality_deltas');
+      const buckets = await db
+        .selectFrom('quality_buckets')
+        .select(['hour', 'next_check_at'])
+        .where('tenant_id', '=', tenant)
+        .orderBy('hour')
+        .execute();
+      const due = (hour: Date) => buckets.find((b) => new Date(b.hour).getTime() === hour.getTime())?.next_check_at;
+      expect(due(settled)).toBeNull(); // settled hours rest
+      expect(new Date(due(open)!).getTime()).toBeLessThanOrEqual(Date.now()); // open: due now
+      // The current and previous hours (events may have come since the old rollup's last pass): due now.
+      for (const hour of [floorHour(now), new Date(floorHour(now).getTime() - HOUR_MS)]) {
+        expect(new Date(due(hour)!).getTime()).toBeLessThanOrEqual(Date.now());
+      }
     } finally {
       await handle.close();
     }
