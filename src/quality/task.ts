@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
+import { Histogram } from 'prom-client';
 import type { Database } from '../db/schema.ts';
 import type { AppContext } from '../http/context.ts';
 import type { WorkerTask } from '../workers/runner.ts';
@@ -35,6 +36,8 @@ export class QualityRollup {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly log?: FastifyBaseLogger,
+    /** Told how long each fold of deltas or full recomputation of an hour took. */
+    private readonly observe?: (kind: 'fold' | 'recompute', seconds: number) => void,
   ) {}
 
   async runOnce(force = false): Promise<number> {
@@ -48,7 +51,9 @@ export class QualityRollup {
     if (force || now - this.lastFold >= FOLD_INTERVAL_MS) {
       this.lastFold = now;
       for (const hour of await pendingDeltaHours(this.db, FOLDS_PER_RUN)) {
+        const started = performance.now();
         const result = await foldDeltas(this.db, hour.tenant_id, hour.hour);
+        this.observe?.('fold', (performance.now() - started) / 1000);
         if (!result) continue;
         await noteFolded(this.db, hour, result.openDeliveries);
         done += 1;
@@ -61,6 +66,7 @@ export class QualityRollup {
       const started = performance.now();
       const result = await computeBucket(this.db, bucket.tenant_id, bucket.hour);
       const durationMs = performance.now() - started;
+      this.observe?.('recompute', durationMs / 1000);
       await finishBucket(this.db, bucket, claimedUntil, { openDeliveries: result.openDeliveries, durationMs });
       this.log?.debug({ tenant: bucket.tenant_id, hour: bucket.hour, ...result, durationMs }, 'quality bucket');
     }
@@ -74,6 +80,16 @@ export class QualityRollup {
 }
 
 export function qualityTask(ctx: AppContext, log: FastifyBaseLogger): WorkerTask {
-  const rollup = new QualityRollup(ctx.db, log);
+  // Per registry: a second task on the same context (tests) reuses it.
+  const seconds =
+    (ctx.metrics.getSingleMetric('rastro_quality_pass_seconds') as Histogram<'kind'> | undefined) ??
+    new Histogram({
+      name: 'rastro_quality_pass_seconds',
+      help: "Quality rollup: time to fold one tenant-hour's deltas (kind=fold) or recompute it whole (kind=recompute)",
+      labelNames: ['kind'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+      registers: [ctx.metrics],
+    });
+  const rollup = new QualityRollup(ctx.db, log, (kind, s) => seconds.observe({ kind }, s));
   return { name: 'quality-rollup', run: () => rollup.runOnce(), idleMs: 1_000 };
 }

@@ -286,4 +286,17 @@ describe('signal quality API (hourly rollup)', () => {
     expect(long.statusCode).toBe(400);
     expect(long.json().error.code).toBe('validation_failed');
   });
+
+  it("times the worker's folds for /metrics", async () => {
+    await send([pageview({ event_id: 'q-metrics', consent: { ads: false } })]);
+    await waitFor(async () => {
+      const metric = await t.rastro.ctx.metrics.getSingleMetric('rastro_quality_pass_seconds')!.get();
+      const folds = metric.values.find(
+        (v) => v.metricName === 'rastro_quality_pass_seconds_count' && v.labels.kind === 'fold',
+      );
+      return (folds?.value ?? 0) > 0;
+    });
+    const res = await t.inject({ method: 'GET', url: '/metrics' });
+    expect(res.body).toContain('rastro_quality_pass_seconds_bucket{le="0.001",kind="fold"}');
+  });
 });
