@@ -291,7 +291,8 @@ describe('signal quality API (hourly rollup)', () => {
     await send([pageview({ event_id: 'q-metrics', consent: { ads: false } })]);
     await waitFor(async () => {
       const metric = await t.rastro.ctx.metrics.getSingleMetric('rastro_quality_pass_seconds')!.get();
-      const folds = metric.values.find(
+      const values = metric.values as { metricName?: string; labels: Record<string, unknown>; value: number }[];
+      const folds = values.find(
         (v) => v.metricName === 'rastro_quality_pass_seconds_count' && v.labels.kind === 'fold',
       );
       return (folds?.value ?? 0) > 0;
