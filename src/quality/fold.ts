@@ -130,11 +130,4 @@ export class HourFold {
     }
     return out;
   }
-
-  /** Deliveries received and not final. */
-  get open(): number {
-    let n = 0;
-    for (const row of this.values()) n += row.pending ?? 0;
-    return n;
-  }
 }

@@ -49,15 +49,23 @@ async function withHourLock<T>(
   const key = sql`hashtext('quality_hourly'), hashtext(${`${tenantId}|${hour.getTime()}`})`;
   return db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(${key})`.execute(conn);
+    let failed = false;
     try {
       return await conn.transaction().setIsolationLevel(isolation).execute(work);
+    } catch (error) {
+      failed = true;
+      throw error;
     } finally {
-      await sql`select pg_advisory_unlock(${key})`.execute(conn);
+      // An unlock that fails after the work failed must not hide why the work failed.
+      await sql`select pg_advisory_unlock(${key})`.execute(conn).catch((unlockError: unknown) => {
+        if (!failed) throw unlockError;
+      });
     }
   });
 }
 
-async function replaceRows(trx: Kysely<Database>, fold: HourFold): Promise<number> {
+/** Replaces the hour's rows with the fold's; returns what the computation found. */
+async function replaceRows(trx: Kysely<Database>, fold: HourFold): Promise<BucketResult> {
   const values = fold.values();
   await trx.deleteFrom('quality_hourly').where('tenant_id', '=', fold.tenantId).where('hour', '=', fold.hour).execute();
   for (let i = 0; i < values.length; i += 500) {
@@ -66,7 +74,8 @@ async function replaceRows(trx: Kysely<Database>, fold: HourFold): Promise<numbe
       .values(values.slice(i, i + 500))
       .execute();
   }
-  return values.length;
+  const openDeliveries = values.reduce((n, row) => n + (row.pending ?? 0), 0);
+  return { rows: values.length, events: fold.events, openDeliveries };
 }
 
 /**
@@ -109,8 +118,7 @@ export async function computeBucket(db: Kysely<Database>, tenantId: string, hour
     for (const g of events.rows) fold.add(g);
     for (const g of deliveries.rows) fold.add(g);
     await trx.deleteFrom('quality_deltas').where('tenant_id', '=', tenantId).where('hour', '=', hour).execute();
-    const rows = await replaceRows(trx, fold);
-    return { rows, events: fold.events, openDeliveries: fold.open };
+    return replaceRows(trx, fold);
   });
 }
 
@@ -134,7 +142,6 @@ export async function foldDeltas(db: Kysely<Database>, tenantId: string, hour: D
       .execute();
     for (const row of stored) fold.addStored(row);
     for (const g of deltas.rows) fold.add(g);
-    const rows = await replaceRows(trx, fold);
-    return { rows, events: fold.events, openDeliveries: fold.open };
+    return replaceRows(trx, fold);
   });
 }
