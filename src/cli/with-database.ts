@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../config/env.ts';
 import { openDatabase } from '../db/database.ts';
 import { DataFolderInUseError } from '../db/folder-lock.ts';
 import { loadOrCreateAdminToken } from '../runtime/secret-key.ts';
+import { recordedServerAddress } from '../runtime/server-address.ts';
 import { migrateToLatest } from '../db/migrator.ts';
 import type { Database } from '../db/schema.ts';
 
@@ -19,14 +20,24 @@ export async function withDatabase<T>(action: (db: Kysely<Database>, config: Con
   }
 }
 
+const configuredAddress = (config: Config): string =>
+  `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+
+/** A wildcard listener is reached on the loopback address. */
+const reachable = (url: string): string => {
+  const parsed = new URL(url);
+  if (parsed.hostname === '0.0.0.0' || parsed.hostname === '[::]') parsed.hostname = '127.0.0.1';
+  return parsed.origin;
+};
+
 /** One request to the running server's API (path under /api/v1); resolves its JSON body (undefined for 204). */
 export type ApiCall = <R>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => Promise<R>;
 
 /**
  * Runs `action` on the database, or, when a running Rastro holds the embedded data folder (the CLI
  * beside `npm start`), runs `remote` against that server's API with the folder's operator token:
- * `tenants`, `keys` and `ledger verify` work either way. The server is looked for where this
- * configuration would listen.
+ * `tenants`, `keys` and `ledger verify` work either way. The server is looked for where it recorded
+ * its address in the folder, else where this configuration would listen.
  */
 export async function withDatabaseOrServer<T>(
   action: (db: Kysely<Database>, config: Config) => Promise<T>,
@@ -38,8 +49,7 @@ export async function withDatabaseOrServer<T>(
     if (!(error instanceof DataFolderInUseError)) throw error;
     const config = loadConfig();
     const token = loadOrCreateAdminToken(config)?.token;
-    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+    const base = reachable(recordedServerAddress(config.dataDir, error.pid) ?? configuredAddress(config));
     let reached = false;
     const api: ApiCall = async <R>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => {
       let res: Response;

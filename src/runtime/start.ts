@@ -12,6 +12,7 @@ import type { AppContext } from '../http/context.ts';
 import { WorkerRunner } from '../workers/runner.ts';
 import { workerTaskFactories } from '../workers/tasks.ts';
 import { loadOrCreateAdminToken, loadSecretBox } from './secret-key.ts';
+import { recordServerAddress } from './server-address.ts';
 
 export interface Rastro {
   app: FastifyInstance;
@@ -81,8 +82,11 @@ export async function startRastro(options: StartOptions): Promise<Rastro> {
 
   const app = await buildApp(ctx, { logger: log, apiRoutes: config.role !== 'worker' });
   let url = '';
+  let forget = (): void => undefined;
   if (options.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host });
+    // The embedded folder is this process's alone: the CLI beside it finds the server there, whatever its port.
+    if (!options.database && database.engine === 'pglite') forget = recordServerAddress(config.dataDir, url);
     log.info({ url, role: config.role, engine: database.engine }, 'rastro listening');
     if (adminToken?.file) log.info({ file: adminToken.file }, 'operator token file (RASTRO_ADMIN_TOKEN)');
   } else {
@@ -96,6 +100,7 @@ export async function startRastro(options: StartOptions): Promise<Rastro> {
       await app.close();
       await runner?.stop();
       for (const close of closers) await close();
+      forget();
       if (!options.database) await database.close();
       log.info('rastro stopped');
     })();

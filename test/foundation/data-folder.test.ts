@@ -95,6 +95,10 @@ describe('embedded data folder lock', () => {
       headers: { authorization: `Bearer ${tenant.keys.ingest}` },
     });
     expect(me.status).toBe(200);
+    // The server recorded where it listens: a CLI configured for another port still finds it.
+    const elsewhere = await rastro(['tenants', 'list', '--json'], { ...env, PORT: String(await freePort()) });
+    expect(elsewhere.code, elsewhere.out).toBe(0);
+    expect(JSON.parse(elsewhere.out)).toEqual([expect.objectContaining({ id: tenant.id })]);
     // Keys too, through the operator's routes: create, list, revoke.
     const key = await rastro(
       ['keys', 'create', '--tenant', tenant.id, '--scope', 'ingest', '--name', 'cli', '--json'],
@@ -123,6 +127,7 @@ describe('embedded data folder lock', () => {
     server.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(existsSync(join(dataDir, 'pgdata.lock'))).toBe(false);
+    expect(existsSync(join(dataDir, 'server.json'))).toBe(false);
     // With the server stopped the CLI opens the folder itself and sees what the server wrote.
     const listed = await rastro(['tenants', 'list', '--json'], env);
     expect(listed.code).toBe(0);
