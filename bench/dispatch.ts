@@ -18,7 +18,9 @@
  * (Meta's own default in Rastro is 1,000/s, which would be the figure measured otherwise).
  * Besides wall-clock rates it prints CPU time per 1,000 events of Rastro, of the PostgreSQL backends
  * serving the bench database (from /proc) and of the emulator: on a shared machine that figure holds
- * still while the rates move with the neighbours' load.
+ * still while the rates move with the neighbours' load. The same-run ceiling is a bare Fastify
+ * hello-world measured for 3 s before the first scenario and after the last (with nothing else
+ * running: right after a preload or a drain, PostgreSQL's checkpoint and vacuum would share it).
  *
  * Options: --engine postgres|pglite, --only throughput|latency, --events N, --chunk N (preload
  * transaction size), --rate N, --seconds N, --warmup S (unmeasured offer before (b), default 3),
@@ -48,6 +50,7 @@ import {
   benchConfig,
   createBenchDatabase,
   fmt,
+  helloWorldRate,
   OPERATOR_TOKEN,
   peakRssMiB,
   percentile,
@@ -653,6 +656,7 @@ async function main(): Promise<void> {
       `for ${SECONDS} s in requests of ${REQUEST_BATCH}; Meta emulator in a child process; ` +
       `${DELIVERY_ONLY ? 'delivery task only' : 'all worker tasks'}; Node ${process.version}`,
   );
+  const helloBefore = await helloWorldRate();
   const emulator = await startEmulatorChild();
   const tp: ThroughputResult[] = [];
   const lat: LatencyResult[] = [];
@@ -768,6 +772,10 @@ async function main(): Promise<void> {
       );
     }
   }
+  console.log(
+    `\nsame-run ceiling (how fast the machine was): bare Fastify hello-world, 3 s at 64 connections, ` +
+      `${fmt(helloBefore)} req/s before the scenarios, ${fmt(await helloWorldRate())} req/s after`,
+  );
   console.log(`\npeak RSS of this process over the whole run: ${fmt(peakRssMiB())} MiB`);
 }
 

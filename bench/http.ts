@@ -12,7 +12,6 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import Fastify from 'fastify';
 import { startRastro } from '../src/runtime/start.ts';
 import {
   argValue,
@@ -24,6 +23,7 @@ import {
   postgresServerUrl,
   table,
   type EngineChoice,
+  withHelloWorld,
 } from './support.ts';
 
 const args = process.argv.slice(2);
@@ -109,14 +109,7 @@ interface Row {
 }
 
 async function helloWorld(): Promise<Row> {
-  const app = Fastify({ logger: false });
-  app.get('/', async () => ({ hello: 'world' }));
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  try {
-    return { name: 'bare Fastify hello-world', result: await measure(`${url}/`) };
-  } finally {
-    await app.close();
-  }
+  return withHelloWorld(async (url) => ({ name: 'bare Fastify hello-world', result: await measure(url) }));
 }
 
 async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row[]> {

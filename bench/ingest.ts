@@ -18,7 +18,6 @@
  * and compared with the 202s answered; events/s is committed events divided by the run's duration.
  */
 import { performance } from 'node:perf_hooks';
-import Fastify from 'fastify';
 import { sql } from 'kysely';
 import type { Rastro } from '../src/runtime/start.ts';
 import { startRastro } from '../src/runtime/start.ts';
@@ -37,6 +36,7 @@ import {
   settle,
   sleep,
   table,
+  withHelloWorld,
   type EngineChoice,
 } from './support.ts';
 
@@ -140,16 +140,11 @@ interface Row {
 }
 
 async function helloWorld(name: string): Promise<Row> {
-  const app = Fastify({ logger: false });
-  app.get('/', async () => ({ hello: 'world' }));
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  try {
-    const options = { url: `${url}/`, kind: 'hello' as const, connections: CONNECTIONS };
+  return withHelloWorld(async (url) => {
+    const options = { url, kind: 'hello' as const, connections: CONNECTIONS };
     if (WARMUP_S > 0) await load({ ...options, seconds: WARMUP_S });
     return { name, result: await load({ ...options, seconds: DURATION_S }) };
-  } finally {
-    await app.close();
-  }
+  });
 }
 
 /** Group commit so far: groups committed, requests in them, seconds spent committing. */

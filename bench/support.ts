@@ -7,11 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Fastify from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config/env.ts';
 import { SecretBox } from '../src/core/crypto/secret-box.ts';
 import type { Rastro } from '../src/runtime/start.ts';
+import { runLoad } from './load-worker.ts';
 
 export const OPERATOR_TOKEN = 'bench-operator-token-0123456789';
 export const BENCH_PIXEL = '123456789012345';
@@ -248,3 +250,26 @@ export async function settle(rastro: Rastro): Promise<void> {
     await sleep(250);
   }
 }
+
+/**
+ * A bare Fastify answering `GET /` and `POST /` for the duration of `use` (given its URL): the ceiling
+ * every bench measures in the same run, and a reading of how fast the shared machine is right then.
+ */
+export async function withHelloWorld<T>(use: (url: string) => Promise<T>): Promise<T> {
+  const app = Fastify({ logger: false });
+  app.get('/', async () => ({ hello: 'world' }));
+  app.post('/', async () => ({ ok: true }));
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    return await use(`${url}/`);
+  } finally {
+    await app.close();
+  }
+}
+
+/**
+ * The machine's speed at this moment: a hello-world's closed-loop requests/s (64 connections). On
+ * this shared VM it moves by a third between quiet and busy periods, and every figure with it.
+ */
+export const helloWorldRate = (seconds = 3): Promise<number> =>
+  withHelloWorld(async (url) => (await runLoad({ url, connections: 64, seconds })).rps);

@@ -15,7 +15,6 @@
  * long the backlog took to drain once the load stopped (the tenant's matching grace is 0: no click
  * data will come).
  */
-import Fastify from 'fastify';
 import { sql } from 'kysely';
 import { signWebhook } from '../src/gateways/sign.ts';
 import { startRastro, type Rastro } from '../src/runtime/start.ts';
@@ -32,6 +31,7 @@ import {
   sleep,
   table,
   type EngineChoice,
+  withHelloWorld,
 } from './support.ts';
 
 const args = process.argv.slice(2);
@@ -182,21 +182,16 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
 }
 
 async function helloWorld(): Promise<Row> {
-  const app = Fastify({ logger: false });
-  app.post('/', async () => ({ ok: true }));
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  try {
+  return withHelloWorld(async (url) => {
     const r = await runLoad({
-      url: `${url}/`,
+      url,
       method: 'POST',
       connections: CONNECTIONS,
       seconds: SECONDS,
       pool: signedPool(1000),
     });
     return { name: 'bare Fastify POST hello-world (ceiling)', r };
-  } finally {
-    await app.close();
-  }
+  });
 }
 
 const rows: Row[] = [await helloWorld(), ...(await rastroRows('pglite'))];
