@@ -13,6 +13,13 @@ const program = new Command()
   .version('0.1.0')
   .showHelpAfterError();
 
+// A reader that stops early (`rastro tenants list | head`) is not an error: finish quietly, as Unix
+// tools do, instead of an unhandled EPIPE with its stack.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 registerServeCommand(program);
 registerDbCommands(program);
 registerTenantCommands(program);

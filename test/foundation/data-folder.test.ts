@@ -133,4 +133,15 @@ describe('embedded data folder lock', () => {
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.out)).toEqual([expect.objectContaining({ id: tenant.id, name: 'Beside' })]);
   }, 180_000);
+
+  it('lets the CLI stop quietly when its reader goes away (`rastro … | head`)', async () => {
+    const child = spawn(process.execPath, ['bin/rastro.js', 'secret-key'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    child.stdout.destroy(); // the reader is gone before the CLI writes its line
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(err).not.toContain('EPIPE');
+    expect(code).toBe(0);
+  }, 60_000);
 });
