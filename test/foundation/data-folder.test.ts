@@ -99,6 +99,12 @@ describe('embedded data folder lock', () => {
     const elsewhere = await rastro(['tenants', 'list', '--json'], { ...env, PORT: String(await freePort()) });
     expect(elsewhere.code, elsewhere.out).toBe(0);
     expect(JSON.parse(elsewhere.out)).toEqual([expect.objectContaining({ id: tenant.id })]);
+    // Without --json, a person reads the keys and what each is for.
+    const human = await rastro(['tenants', 'create', 'Human'], env);
+    expect(human.code, human.out).toBe(0);
+    expect(human.out).toMatch(
+      /^Created tenant "Human" \([0-9a-f-]{36}\)\n {2}admin key {3}rst_admin_\S+\n {2}ingest key {2}rst_ingest_\S+\n/,
+    );
     // Keys too, through the operator's routes: create, list, revoke.
     const key = await rastro(
       ['keys', 'create', '--tenant', tenant.id, '--scope', 'ingest', '--name', 'cli', '--json'],
@@ -131,7 +137,10 @@ describe('embedded data folder lock', () => {
     // With the server stopped the CLI opens the folder itself and sees what the server wrote.
     const listed = await rastro(['tenants', 'list', '--json'], env);
     expect(listed.code).toBe(0);
-    expect(JSON.parse(listed.out)).toEqual([expect.objectContaining({ id: tenant.id, name: 'Beside' })]);
+    expect(JSON.parse(listed.out)).toEqual([
+      expect.objectContaining({ id: tenant.id, name: 'Beside' }),
+      expect.objectContaining({ name: 'Human' }),
+    ]);
   }, 180_000);
 
   it('lets the CLI stop quietly when its reader goes away (`rastro … | head`)', async () => {

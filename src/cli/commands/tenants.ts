@@ -10,21 +10,31 @@ const print = (value: unknown, json: boolean | undefined): void => {
   else console.log(value);
 };
 
+/** A new tenant for a person: its keys (shown this once) and what each is for. */
+const printCreated = (tenant: { id: string; name: string; keys: { admin: string; ingest: string } }): void => {
+  console.log(`Created tenant ${JSON.stringify(tenant.name)} (${tenant.id})`);
+  console.log(`  admin key   ${tenant.keys.admin}`);
+  console.log(`  ingest key  ${tenant.keys.ingest}`);
+  console.log(
+    'The keys are shown this once. Sign in to the dashboard and call the API with the admin key; ' +
+      'the browser snippet, /api/v1/track and bots use the ingest key.',
+  );
+};
+
 export function registerTenantCommands(program: Command): void {
   const tenants = program.command('tenants').description('Manage tenants');
   tenants
     .command('create <name>')
     .description('Create a tenant with an admin and an ingest key (shown once)')
     .option('--json', 'print JSON')
-    .action(async (name: string, opts: { json?: boolean }) =>
-      print(
-        await withDatabaseOrServer(
-          (db) => createTenant(db, name, 'cli'),
-          (api) => api('POST', '/tenants', { name }),
-        ),
-        opts.json,
-      ),
-    );
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const tenant = await withDatabaseOrServer(
+        (db) => createTenant(db, name, 'cli'),
+        (api) => api<Awaited<ReturnType<typeof createTenant>>>('POST', '/tenants', { name }),
+      );
+      if (opts.json) print(tenant, true);
+      else printCreated(tenant);
+    });
   tenants
     .command('list')
     .option('--json', 'print JSON')
