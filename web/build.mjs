@@ -4,36 +4,18 @@
 // versions). Run by `npm start` (prestart), `npm test` (pretest) and the dashboard tests; never fails
 // the caller when Vite is not installed (a production install without dev dependencies): the server
 // then serves a page that says how to build the dashboard.
-import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { filesUnder, ROOT_DIR, sourceHashOf } from '../scripts/lib/source-hash.mjs';
 
-const webDir = dirname(fileURLToPath(import.meta.url));
-const rootDir = dirname(webDir);
+const webDir = join(ROOT_DIR, 'web');
 const distDir = join(webDir, 'dist');
 const stampFile = join(distDir, '.build-hash');
 
-function files(dir) {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? files(path) : [path];
-    });
-}
-
 export function sourceHash() {
-  const hash = createHash('sha256');
-  const inputs = [...files(join(webDir, 'src')), join(webDir, 'index.html'), join(webDir, 'vite.config.ts')];
-  for (const path of inputs) {
-    hash.update(relative(webDir, path));
-    hash.update(readFileSync(path));
-  }
-  const pkg = JSON.parse(readFileSync(join(rootDir, 'package.json'), 'utf8'));
-  hash.update(JSON.stringify({ ...pkg.dependencies, ...pkg.devDependencies }));
-  return hash.digest('hex');
+  return sourceHashOf([...filesUnder(join(webDir, 'src')), join(webDir, 'index.html'), join(webDir, 'vite.config.ts')]);
 }
 
 export function isFresh() {
@@ -56,7 +38,7 @@ export async function buildWeb({ ifStale = false, quiet = false } = {}) {
   const hash = sourceHash();
   await vite.build({ configFile: join(webDir, 'vite.config.ts'), logLevel: quiet ? 'error' : 'warn' });
   // Pre-compressed copies, served by @fastify/static to clients that accept them.
-  for (const path of files(join(distDir, 'assets'))) {
+  for (const path of filesUnder(join(distDir, 'assets'))) {
     if (!/\.(js|css|svg|json)$/.test(path)) continue;
     const body = readFileSync(path);
     writeFileSync(`${path}.gz`, gzipSync(body, { level: 9 }));

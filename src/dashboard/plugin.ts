@@ -1,12 +1,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { RastroError } from '../core/errors.ts';
+import { PROJECT_ROOT } from '../core/project-root.ts';
 
 /** Where `npm run build:web` puts the dashboard (web/dist, git-ignored). */
-export const DEFAULT_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'dist');
+export const DEFAULT_DIST = join(PROJECT_ROOT, 'web', 'dist');
 
 /** Paths that belong to the server: an unknown one is a JSON 404, never the single-page app. */
 const SERVER_PREFIXES = ['/api/', '/docs', '/openapi.json', '/healthz', '/readyz', '/metrics', '/assets/'];

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { PROJECT_ROOT } from '../core/project-root.ts';
 import type { CheckoutHost } from '../db/tables/ingest.ts';
 
 /**
@@ -28,7 +30,7 @@ let cached: Snippet | undefined;
 
 export function snippet(): Snippet {
   if (!cached) {
-    const source = compact(readFileSync(new URL('./r.js', import.meta.url), 'utf8'));
+    const source = compact(readFileSync(join(PROJECT_ROOT, 'src', 'snippet', 'r.js'), 'utf8'));
     cached = {
       source,
       gzip: gzipSync(source, { level: 9 }),
