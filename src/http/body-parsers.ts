@@ -73,12 +73,24 @@ export function registerBodyParsers(app: FastifyInstance): void {
       done(error as Error, undefined);
     }
   });
+  // Forms and raw bytes are read only to be refused with their bytes kept (the rejection record);
+  // any other type is refused by Fastify before reading. Webhook routes have their own parsers.
   app.addContentTypeParser(
-    ['application/x-www-form-urlencoded', 'application/octet-stream'],
+    ['application/x-www-form-urlencoded', 'multipart/form-data', 'application/octet-stream'],
     { parseAs: 'buffer' },
     (request, body, done) => {
-      request.rawBody = body as Buffer;
-      done(null, body);
+      const buffer = body as Buffer;
+      request.rawBody = buffer;
+      // An empty form (`curl -X POST -d ''`) is no body at all.
+      if (buffer.length === 0) done(null, undefined);
+      else done(notJson(request.headers['content-type']), undefined);
     },
   );
 }
+
+/** A body Rastro cannot read: every API route takes JSON (webhook routes have their own parsers). */
+export const notJson = (type: string | undefined): RastroError =>
+  new RastroError(
+    'unsupported_media_type',
+    `body must be JSON: send Content-Type: application/json (got ${type?.split(';')[0]?.trim() || 'none'})`,
+  );

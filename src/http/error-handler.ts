@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RastroError, type FieldProblem } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
+import { notJson } from './body-parsers.ts';
 import type { AppContext } from './context.ts';
 
 interface AjvIssue {
@@ -35,7 +36,7 @@ export function fieldProblems(context: string | undefined, issues: AjvIssue[]): 
   return problems;
 }
 
-function toRastroError(error: FastifyError): RastroError {
+function toRastroError(error: FastifyError, contentType: string | undefined): RastroError {
   if (error instanceof RastroError) return error;
   if (error.validation) {
     const problems = fieldProblems(error.validationContext, error.validation as AjvIssue[]);
@@ -43,7 +44,7 @@ function toRastroError(error: FastifyError): RastroError {
   }
   const status = error.statusCode ?? 500;
   if (status === 413) return new RastroError('payload_too_large', 'request body is larger than this route accepts');
-  if (status === 415) return new RastroError('unsupported_media_type', error.message);
+  if (status === 415) return notJson(contentType);
   if (status === 400 && (error.code?.startsWith('FST_ERR_CTP') || error instanceof SyntaxError)) {
     return new RastroError('bad_json', `body is not valid JSON: ${error.message}`);
   }
@@ -77,7 +78,7 @@ async function keepRejection(ctx: AppContext, request: FastifyRequest, err: Rast
 
 export function registerErrorHandling(app: FastifyInstance, ctx: AppContext): void {
   app.setErrorHandler(async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const err = toRastroError(error);
+    const err = toRastroError(error, request.headers['content-type']);
     if (err.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     try {
       await keepRejection(ctx, request, err);

@@ -41,6 +41,36 @@ describe('error shape and rejected requests', () => {
     expect(JSON.stringify(rows)).not.toContain('"scope"');
   });
 
+  it('refuses a body that is not JSON with 415, says what to send, and keeps the request', async () => {
+    for (const [type, payload] of [
+      ['application/x-www-form-urlencoded', 'events=1'],
+      ['application/octet-stream', 'events=2'],
+      ['application/xml', '<events/>'],
+    ] as const) {
+      const res = await t.inject({
+        method: 'POST',
+        url: '/api/v1/events',
+        headers: { authorization: `Bearer ${tenant.keys.admin}`, 'content-type': type },
+        payload,
+      });
+      expect(res.statusCode, type).toBe(415);
+      const { error } = res.json();
+      expect(error.code).toBe('unsupported_media_type');
+      expect(error.message).toBe(`body must be JSON: send Content-Type: application/json (got ${type})`);
+      // One short answer, not a list of the fields of a Buffer.
+      expect(res.body.length).toBeLessThan(300);
+    }
+    const list = (await t.call('GET', '/api/v1/rejections', tenant.keys.admin)).json() as {
+      items: { id: string; code: string }[];
+    };
+    const kept = list.items.filter((r) => r.code === 'unsupported_media_type');
+    expect(kept.length).toBe(3);
+    const bodies = await Promise.all(
+      kept.map(async (r) => (await t.call('GET', `/api/v1/rejections/${r.id}`, tenant.keys.admin)).json().body),
+    );
+    expect(bodies).toEqual(expect.arrayContaining(['events=1', 'events=2']));
+  });
+
   it('answers unknown routes with 404 in the same shape', async () => {
     const res = await t.inject({ method: 'GET', url: '/api/v1/nothing-here' });
     expect(res.statusCode).toBe(404);
