@@ -4,6 +4,7 @@ import { getEventDetail } from '../events/query.ts';
 import { tenantOf } from '../http/auth.ts';
 import { errorResponses, type RouteModule } from '../http/types.ts';
 import { REPLAYABLE, replayDeliveries } from './replay.ts';
+import { canonicalEventName } from '../events/vocabulary.ts';
 
 const Statuses = Type.Array(Type.Union(REPLAYABLE.map((s) => Type.Literal(s))), { minItems: 1 });
 const Replayed = Type.Object({ replayed: Type.Integer() });
@@ -75,7 +76,7 @@ export const replayRoutes: RouteModule = (ctx) => async (app) => {
         {
           destinationId: b.destination_id,
           statuses: b.statuses ?? ['dead', 'failed'],
-          eventName: b.event_name,
+          eventName: b.event_name === undefined ? undefined : canonicalEventName(b.event_name),
           from: b.from ? new Date(b.from) : undefined,
           to: b.to ? new Date(b.to) : undefined,
           limit: b.limit,

@@ -4,6 +4,7 @@ import { errorResponses, type RouteModule } from '../http/types.ts';
 import { acceptEvents } from './accept.ts';
 import { EventInput } from './input-schema.ts';
 import { getEventDetail, listEvents } from './query.ts';
+import { canonicalEventName } from './vocabulary.ts';
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
 
@@ -61,6 +62,8 @@ export const eventRoutes: RouteModule = (ctx) => async (app) => {
       const q = request.query;
       return listEvents(ctx.db, tenantOf(request), {
         ...q,
+        // Stored names are Rastro's: `Purchase` or `pageview` find what ingest stored as `purchase`, `page_view`.
+        event_name: q.event_name === undefined ? undefined : canonicalEventName(q.event_name),
         from: q.from ? new Date(q.from) : undefined,
         to: q.to ? new Date(q.to) : undefined,
       });

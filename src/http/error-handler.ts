@@ -15,7 +15,18 @@ interface AjvIssue {
 export function fieldProblems(context: string | undefined, issues: AjvIssue[]): FieldProblem[] {
   const seen = new Set<string>();
   const problems: FieldProblem[] = [];
+  // A union of literals fails as one `const` issue per literal, then `anyOf`: name the allowed values.
+  // (Only when every branch is a literal: a union that also takes, say, an object names no values.)
+  const allowed = new Map<string, unknown[]>();
+  const otherForms = new Set<string>();
   for (const issue of issues) {
+    const path = issue.instancePath ?? '';
+    if (issue.keyword === 'const') allowed.set(path, [...(allowed.get(path) ?? []), issue.params?.allowedValue]);
+    else if (issue.keyword !== 'anyOf' && issue.keyword !== 'oneOf') otherForms.add(path);
+  }
+  for (const path of otherForms) allowed.delete(path);
+  for (const issue of issues) {
+    if (issue.keyword === 'const' && (allowed.get(issue.instancePath ?? '')?.length ?? 0) > 1) continue;
     const segments = (issue.instancePath ?? '').split('/').filter(Boolean);
     if (issue.keyword === 'required' && typeof issue.params?.missingProperty === 'string') {
       segments.push(issue.params.missingProperty);
@@ -27,7 +38,13 @@ export function fieldProblems(context: string | undefined, issues: AjvIssue[]): 
     let problem = issue.message ?? 'is invalid';
     if (issue.keyword === 'required') problem = 'is required';
     if (issue.keyword === 'additionalProperties') problem = 'is not an allowed field';
-    if (issue.keyword === 'anyOf' || issue.keyword === 'oneOf') problem = 'does not match any allowed form';
+    if (issue.keyword === 'anyOf' || issue.keyword === 'oneOf') {
+      const values = allowed.get(issue.instancePath ?? '') ?? [];
+      problem =
+        values.length > 1
+          ? `must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`
+          : 'does not match any allowed form';
+    }
     const key = `${field}|${problem}`;
     if (seen.has(key)) continue;
     seen.add(key);

@@ -4,6 +4,7 @@ import { tenantOf } from '../http/auth.ts';
 import { errorResponses, type RouteModule } from '../http/types.ts';
 import { MAX_POINTS, qualityReport } from './query.ts';
 import { DAY_MS, HOUR_MS } from './time.ts';
+import { canonicalEventName } from '../events/vocabulary.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Coverage = Type.Object({
@@ -90,7 +91,7 @@ export const qualityRoutes: RouteModule = (ctx) => async (app) => {
       }
       return qualityReport(ctx.db, tenantOf(request), {
         destinationId: q.destination_id,
-        eventName: q.event_name,
+        eventName: q.event_name === undefined ? undefined : canonicalEventName(q.event_name),
         from,
         to,
         bucket: q.bucket,

@@ -211,4 +211,30 @@ describe('delivery to Meta CAPI (emulator)', () => {
       expect.arrayContaining(['body.events.0.value', 'body.events.0.user.email', 'body.events.1.event_name']),
     );
   });
+  it("filters the events list by Meta's names and aliases as ingest accepts them", async () => {
+    const [sent] = await send([
+      { event_name: 'PageView', url: 'https://shop.example/', user_agent: 'Mozilla/5.0 (X11; Linux x86_64)' },
+    ]);
+    for (const name of ['PageView', 'pageview', 'page_view']) {
+      const list = (await t.call('GET', `/api/v1/events?event_name=${name}&limit=200`, tenant.keys.admin)).json() as {
+        items: { id: string; event_name: string }[];
+      };
+      expect(
+        list.items.map((e) => e.id),
+        name,
+      ).toContain(sent!.id);
+      expect(new Set(list.items.map((e) => e.event_name))).toEqual(new Set(['page_view']));
+    }
+  });
+
+  it('names the allowed values of a bad enum filter', async () => {
+    const res = await t.call('GET', '/api/v1/events?status=bogus', tenant.keys.admin);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      {
+        field: 'querystring.status',
+        problem: expect.stringMatching(/^must be one of "pending", "processing", "delivered", .*"skipped"$/),
+      },
+    ]);
+  });
 });
