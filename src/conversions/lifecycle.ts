@@ -15,6 +15,9 @@ const RANK: Record<ConversionStatus, number> = {
   chargeback: 5,
 };
 
+/** Every status a conversion can have, from least to most advanced. */
+export const CONVERSION_STATUSES = Object.keys(RANK) as ConversionStatus[];
+
 export interface LifecycleStep {
   status: ConversionStatus;
   /** Whether the incoming status changed the conversion. */

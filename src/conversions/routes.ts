@@ -3,8 +3,13 @@ import { sql } from 'kysely';
 import { notFound } from '../core/errors.ts';
 import { tenantOf } from '../http/auth.ts';
 import { errorResponses, type RouteModule } from '../http/types.ts';
+import { GATEWAY_IDS } from '../gateways/registry.ts';
 import { conversionEventId } from './event-id.ts';
+import { CONVERSION_STATUSES } from './lifecycle.ts';
 import type { ConversionRow } from './to-event.ts';
+
+/** `pending` until the matcher has looked at the conversion. */
+const MATCH_STATUSES = ['pending', 'matched', 'review', 'unmatched'] as const;
 
 const view = (r: ConversionRow) => ({
   id: r.conversion_id,
@@ -36,10 +41,13 @@ export const conversionRoutes: RouteModule = (ctx) => async (app) => {
         tags: ['conversions'],
         summary: 'Conversions (sales from gateways) newest first, filtered by status, gateway and match status',
         querystring: Type.Object({
-          status: Type.Optional(Type.String({ maxLength: 20 })),
-          gateway: Type.Optional(Type.String({ maxLength: 40 })),
-          match_status: Type.Optional(Type.String({ maxLength: 20 })),
+          status: Type.Optional(Type.Union(CONVERSION_STATUSES.map((s) => Type.Literal(s)))),
+          gateway: Type.Optional(Type.Union(GATEWAY_IDS.map((g) => Type.Literal(g)))),
+          match_status: Type.Optional(Type.Union(MATCH_STATUSES.map((s) => Type.Literal(s)))),
           order_id: Type.Optional(Type.String({ maxLength: 200 })),
+          // When the sale happened (occurred_at): from inclusive, to exclusive.
+          from: Type.Optional(Type.String({ format: 'date-time' })),
+          to: Type.Optional(Type.String({ format: 'date-time' })),
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
           cursor: Type.Optional(Type.String({ format: 'uuid' })),
         }),
@@ -52,6 +60,8 @@ export const conversionRoutes: RouteModule = (ctx) => async (app) => {
       if (q.gateway) query = query.where('gateway', '=', q.gateway);
       if (q.order_id) query = query.where('order_id', '=', q.order_id);
       if (q.match_status) query = query.where(sql<string>`coalesce(match->>'status', 'pending')`, '=', q.match_status);
+      if (q.from) query = query.where('occurred_at', '>=', new Date(q.from));
+      if (q.to) query = query.where('occurred_at', '<', new Date(q.to));
       if (q.cursor) query = query.where('conversion_id', '<', q.cursor);
       const rows = await query
         .orderBy('conversion_id', 'desc')

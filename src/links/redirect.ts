@@ -67,6 +67,12 @@ const rawQuery = (url: string): string => {
   return q < 0 ? '' : url.slice(q + 1);
 };
 
+const DEAD_LINK = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Link not found</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"></head>
+<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;line-height:1.5">
+<h1 style="font-size:1.4rem">This link does not exist</h1>
+<p>It may have been mistyped, or removed by whoever shared it.</p></body></html>`;
+
 const clip = (v: string | null | undefined, max = 500): string | null => (v ? v.slice(0, max) : null);
 
 /**
@@ -102,7 +108,11 @@ export const redirectRoutes: RouteModule = (ctx) => async (app) => {
     },
     async (request, reply) => {
       const link = await links.get(request.params.slug);
-      if (!link) throw notFound(`link ${request.params.slug}`);
+      if (!link) {
+        // A person who followed a dead link gets a page, an API client the usual JSON error.
+        if (!request.headers.accept?.includes('text/html')) throw notFound(`link ${request.params.slug}`);
+        return reply.status(404).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(DEAD_LINK);
+      }
       const now = Date.now();
       const ua = typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : '';
       const bot = request.method === 'HEAD' || ua.trim() === '' || isbot(ua);

@@ -94,8 +94,9 @@ export const linkRoutes: RouteModule = (ctx) => async (app) => {
       config: { auth: 'admin' },
       schema: {
         tags: ['links'],
-        summary: 'Redirect links, newest first',
+        summary: 'Redirect links, newest first (or the one with a slug)',
         querystring: Type.Object({
+          slug: Type.Optional(Type.String({ maxLength: 200 })),
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
           cursor: Type.Optional(Type.String({ format: 'uuid' })),
         }),
@@ -106,7 +107,13 @@ export const linkRoutes: RouteModule = (ctx) => async (app) => {
       },
     },
     async (request) => {
-      const page = await listLinks(ctx.db, tenantOf(request), request.query.limit, request.query.cursor);
+      const page = await listLinks(
+        ctx.db,
+        tenantOf(request),
+        request.query.limit,
+        request.query.cursor,
+        request.query.slug,
+      );
       return { items: page.rows.map((r) => view(request, r)), next_cursor: page.next };
     },
   );

@@ -83,8 +83,9 @@ export async function getLink(db: Kysely<Database>, tenantId: string, linkId: st
   return row;
 }
 
-export async function listLinks(db: Kysely<Database>, tenantId: string, limit: number, cursor?: string) {
+export async function listLinks(db: Kysely<Database>, tenantId: string, limit: number, cursor?: string, slug?: string) {
   let q = db.selectFrom('links').selectAll().where('tenant_id', '=', tenantId);
+  if (slug !== undefined) q = q.where('slug', '=', slug);
   if (cursor) q = q.where('link_id', '<', cursor);
   const rows = await q
     .orderBy('link_id', 'desc')

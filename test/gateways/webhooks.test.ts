@@ -209,4 +209,31 @@ describe('gateway webhooks end to end', () => {
     const expected = createHash('sha256').update(`${tenant.id}:LC-1:purchase`).digest('hex').slice(0, 32);
     expect(c.purchase_event_id).toBe(expected);
   });
+  it('filters conversions by status, match status, gateway and sale time, and refuses unknown values', async () => {
+    const get = (query: string) => t.call('GET', `/api/v1/conversions?${query}`, tenant.keys.admin);
+    const all = (await get('limit=200')).json().items as { id: string; status: string; occurred_at: string }[];
+    expect(all.length).toBeGreaterThan(1);
+    const refunded = (await get('status=refunded&limit=200')).json().items as { status: string }[];
+    expect(refunded.length).toBeGreaterThan(0);
+    expect(refunded.every((c) => c.status === 'refunded')).toBe(true);
+    // A window on the sale time: everything before the newest sale, then nothing after it.
+    const newest = all
+      .map((c) => c.occurred_at)
+      .sort()
+      .at(-1)!;
+    const before = (await get(`to=${newest}&limit=200`)).json().items as { occurred_at: string }[];
+    expect(before.length).toBe(all.filter((c) => c.occurred_at < newest).length);
+    expect((await get(`from=${new Date(Date.parse(newest) + 1).toISOString()}`)).json().items).toEqual([]);
+    for (const [query, field] of [
+      ['status=bogus', 'querystring.status'],
+      ['match_status=bogus', 'querystring.match_status'],
+      ['gateway=nope', 'querystring.gateway'],
+      ['from=yesterday', 'querystring.from'],
+    ]) {
+      const res = await get(query!);
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json().error.details[0].field).toBe(field);
+    }
+    expect((await get('gateway=nope')).json().error.details[0].problem).toContain('"hotmart"');
+  });
 });

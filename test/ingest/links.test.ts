@@ -60,6 +60,10 @@ describe('redirect links', () => {
     expect(tmp.click_id_param).toBe('rclid');
     const list = (await t.call('GET', '/api/v1/links', tenant.keys.admin)).json() as { items: LinkView[] };
     expect(list.items.map((l) => l.slug)).toEqual(['tmp', 'curso-hotmart']);
+    const bySlug = (await t.call('GET', '/api/v1/links?slug=curso-hotmart', tenant.keys.admin)).json() as {
+      items: LinkView[];
+    };
+    expect(bySlug.items.map((l) => l.id)).toEqual([hotmart.id]);
     const patched = await t.call('PATCH', `/api/v1/links/${tmp.id}`, tenant.keys.admin, {
       slug: 'tmp2',
       target_url: 'https://shop.example.com/lp',
@@ -69,6 +73,12 @@ describe('redirect links', () => {
     expect((await go('/go/tmp2')).statusCode).toBe(302);
     expect((await t.call('DELETE', `/api/v1/links/${tmp.id}`, tenant.keys.admin)).statusCode).toBe(204);
     expect((await go('/go/tmp2')).statusCode).toBe(404);
+    // A person following the dead link reads a page; an API client gets the JSON error.
+    const page = await t.inject({ method: 'GET', url: '/go/tmp2', headers: { accept: 'text/html,*/*' } });
+    expect(page.statusCode).toBe(404);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('This link does not exist');
+    expect((await go('/go/tmp2')).json().error.code).toBe('not_found');
     expect((await t.call('GET', `/api/v1/links/${tmp.id}`, tenant.keys.admin)).statusCode).toBe(404);
     const ledger = (await t.call('GET', '/api/v1/ledger?entity=link', tenant.keys.admin)).json();
     expect(ledger.items.map((e: { type: string }) => e.type)).toEqual([
