@@ -51,7 +51,7 @@ export async function seedHistory(
       if (visitors.length < 20 || random() < 0.35) visitors.push(newVisitor(random, at));
       if (visitors.length > 300) visitors.shift();
       const visitor = visitors[Math.floor(random() * visitors.length)] as Visitor;
-      const input = { ...journeyEvent(random, visitor, at, seq++), event_time: Math.floor(at / 1000) };
+      const input = { ...journeyEvent(random, visitor, at, seq++, tenantId), event_time: Math.floor(at / 1000) };
       const denied = random() < 0.02;
       const canonical = toCanonicalEvent(
         { ...(input as unknown as EventInput), ...(denied ? { consent: { ads: false } } : {}) },

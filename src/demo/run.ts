@@ -144,7 +144,7 @@ export class Demo {
 
     const key = saved.admin_key;
     const webhook = saved.webhook;
-    const generator = new TrafficGenerator(seeded(this.options.seed + 1));
+    const generator = new TrafficGenerator(seeded(this.options.seed + 1), saved.tenant_id);
     const random = seeded(this.options.seed + 2);
     const sendWebhook = async (purchase: DemoEvent) => {
       if (!webhook) return;

@@ -3,6 +3,8 @@
  * from page views to purchases, and the usual imperfections (duplicates, denied consent, a purchase
  * without currency). Produces public-API event bodies (`POST /api/v1/events`); deterministic per seed.
  */
+import { conversionEventId } from '../conversions/event-id.ts';
+
 export type Random = () => number;
 
 /** A small seeded generator (mulberry32) so a demo run can be reproduced. */
@@ -107,7 +109,7 @@ const browser = (v: Visitor, path: string): DemoEvent => ({
 });
 
 /** One step of a visitor's journey; purchases carry everything a checkout knows. */
-export function journeyEvent(random: Random, v: Visitor, nowMs: number, seq: number): DemoEvent {
+export function journeyEvent(random: Random, v: Visitor, nowMs: number, seq: number, tenantId: string): DemoEvent {
   const roll = random();
   const product = pick(random, PRODUCTS);
   const id = (name: string) => `demo-${name}-${nowMs.toString(36)}-${seq}`;
@@ -142,13 +144,18 @@ export function journeyEvent(random: Random, v: Visitor, nowMs: number, seq: num
       contents: [{ id: product.id, quantity: 1, item_price: product.price }],
     };
   }
-  return purchase(v, product, id('order'));
+  return purchase(v, product, id('order'), tenantId);
 }
 
-export function purchase(v: Visitor, product: (typeof PRODUCTS)[number], orderId: string): DemoEvent {
+/**
+ * A thank-you page's purchase. Its event_id is the one the gateway's webhook of the same order gets
+ * (src/conversions/event-id.ts), as the docs tell a thank-you page to do: whichever copy comes
+ * second is deduplicated, by Rastro and by the platform.
+ */
+export function purchase(v: Visitor, product: (typeof PRODUCTS)[number], orderId: string, tenantId: string): DemoEvent {
   return {
     event_name: 'purchase',
-    event_id: orderId,
+    event_id: conversionEventId(tenantId, orderId, 'purchase'),
     ...browser(v, '/obrigado'),
     user: {
       email: v.email,
@@ -178,7 +185,10 @@ export class TrafficGenerator {
   private readonly recentPurchases: DemoEvent[] = [];
   private seq = 0;
 
-  constructor(private readonly random: Random) {}
+  constructor(
+    private readonly random: Random,
+    private readonly tenantId: string,
+  ) {}
 
   batch(nowMs = Date.now()): DemoEvent[] {
     const r = this.random;
@@ -188,12 +198,18 @@ export class TrafficGenerator {
       if (this.visitors.length < 5 || r() < 0.3) this.visitors.push(newVisitor(r, nowMs));
       if (this.visitors.length > 200) this.visitors.shift();
       const visitor = pick(r, this.visitors);
-      let event = journeyEvent(r, visitor, nowMs, this.seq++);
+      let event = journeyEvent(r, visitor, nowMs, this.seq++, this.tenantId);
       const roll = r();
       if (roll < 0.04 && this.recentPurchases.length > 0) event = pick(r, this.recentPurchases);
       else if (roll < 0.06) event = { ...event, consent: { ads: false } };
       else if (roll < 0.07 && event.event_name === 'purchase') event = { ...event, currency: undefined };
-      if (event.event_name === 'purchase' && event.currency) {
+      // Repeats (sent again later, directly or as the gateway's webhook) are of purchases the buyer
+      // consented to: the webhook carries no consent, and a denial must not be undone by it.
+      if (
+        event.event_name === 'purchase' &&
+        event.currency &&
+        (event.consent as { ads?: boolean } | undefined)?.ads !== false
+      ) {
         this.recentPurchases.push(event);
         if (this.recentPurchases.length > 20) this.recentPurchases.shift();
       }
