@@ -28,6 +28,9 @@ export interface DemoInfo {
   historyDays: number;
 }
 
+/** The demo's redirect link: ad clicks go through it to the checkout, which passes its click id back. */
+export const DEMO_LINK_SLUG = 'demo-oferta';
+
 interface Saved {
   tenant_id: string;
   admin_key: string;
@@ -144,11 +147,42 @@ export class Demo {
 
     const key = saved.admin_key;
     const webhook = saved.webhook;
+    // Created here rather than with the tenant, so a demo saved before the link existed gets it too.
+    const links = await call<{ items: unknown[] }>('GET', `/links?slug=${DEMO_LINK_SLUG}`, key);
+    if (links.items.length === 0) {
+      await call('POST', '/links', key, {
+        slug: DEMO_LINK_SLUG,
+        target_url: 'https://checkout.example.com/curso-completo',
+        click_id_param: 'sck',
+      });
+    }
+    // A visitor who came from an ad (fbc set) first follows the link, as from the ad: Rastro records
+    // the click and appends its id to the checkout URL, and the checkout's webhook carries it back
+    // (tracking.rastro_id), which is what lets matching tie the sale to the click.
+    const clickIds = new Map<string, string>();
+    const followAdLink = async (event: DemoEvent): Promise<void> => {
+      const fbp = String(event.fbp);
+      if (typeof event.fbc !== 'string' || clickIds.has(fbp)) return;
+      const fbclid = event.fbc.split('.').slice(3).join('.');
+      const query = new URLSearchParams({ fbclid, utm_source: 'facebook', utm_medium: 'paid' });
+      if (typeof event.utm_campaign === 'string') query.set('utm_campaign', event.utm_campaign);
+      const res = await fetch(`${base}/go/${DEMO_LINK_SLUG}?${query}`, {
+        redirect: 'manual',
+        headers: { 'user-agent': String(event.user_agent) },
+      });
+      const location = res.headers.get('location');
+      const clickId = location ? new URL(location).searchParams.get('sck') : null;
+      if (clickId) clickIds.set(fbp, clickId);
+      if (clickIds.size > 5_000) clickIds.delete(clickIds.keys().next().value!);
+    };
     const generator = new TrafficGenerator(seeded(this.options.seed + 1), saved.tenant_id);
     const random = seeded(this.options.seed + 2);
     const sendWebhook = async (purchase: DemoEvent) => {
       if (!webhook) return;
-      const signed = signGeneric(toGenericWebhook(purchase, random), webhook.secret);
+      const signed = signGeneric(
+        toGenericWebhook(purchase, random, clickIds.get(String(purchase.fbp))),
+        webhook.secret,
+      );
       const headers = Object.fromEntries(
         Object.entries(signed.headers).filter((e): e is [string, string] => typeof e[1] === 'string'),
       );
@@ -169,6 +203,7 @@ export class Demo {
             nextFault = Date.now() + 45_000 + random() * 60_000;
           }
           const events = generator.batch();
+          for (const event of events) await followAdLink(event);
           const viaGateway = events.filter((e) => e.event_name === 'purchase' && e.currency && random() < 0.5);
           const direct = events.filter((e) => !viaGateway.includes(e));
           if (direct.length > 0) await call('POST', '/events', key, { events: direct });

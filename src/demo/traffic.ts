@@ -221,9 +221,10 @@ export class TrafficGenerator {
 
 /**
  * The same purchase as a gateway would report it, in Rastro's generic webhook format
- * (src/gateways/generic/README.md): buyer in clear, tracking data the checkout kept.
+ * (src/gateways/generic/README.md): buyer in clear, tracking data the checkout kept (with the
+ * visitor's Rastro click id when the visit came through a redirect link).
  */
-export function toGenericWebhook(event: DemoEvent, random: Random): Record<string, unknown> {
+export function toGenericWebhook(event: DemoEvent, random: Random, rastroId?: string): Record<string, unknown> {
   const user = (event.user ?? {}) as Record<string, string>;
   const contents = (event.contents ?? []) as { id: string; quantity: number; item_price: number }[];
   return {
@@ -247,6 +248,8 @@ export function toGenericWebhook(event: DemoEvent, random: Random): Record<strin
     },
     products: contents.map((c) => ({ id: c.id, name: c.id, quantity: c.quantity, price: c.item_price })),
     tracking: {
+      // The click id the demo's /go link appended to the checkout URL, passed through by the checkout.
+      ...(rastroId ? { rastro_id: rastroId } : {}),
       fbp: event.fbp,
       ...(event.fbc ? { fbc: event.fbc } : {}),
       client_ip: event.ip,
