@@ -1,17 +1,23 @@
-import { Command } from 'commander';
-import { ConfigError } from '../config/env.ts';
-import { DataFolderInUseError } from '../db/folder-lock.ts';
+import { Command, Help } from 'commander';
 import { registerDbCommands } from './commands/db.ts';
 import { registerEmulatorCommands } from './commands/emulator.ts';
+import { registerKeyCommands } from './commands/keys.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerTenantCommands } from './commands/tenants.ts';
+import { explainError } from './errors.ts';
 
+const help = new Help();
 const program = new Command()
   .name('rastro')
   .description('Server-side conversion tracking and ad-operations hub')
   .version('0.1.0')
-  .showHelpAfterError();
+  // Set before the commands are added: each subcommand inherits both.
+  .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'rastro: ')) })
+  .configureHelp({
+    // Commander lists a mandatory option like any other: say so.
+    optionDescription: (option) => `${help.optionDescription(option)}${option.mandatory ? ' (required)' : ''}`,
+  });
 
 // A reader that stops early (`rastro tenants list | head`) is not an error: finish quietly, as Unix
 // tools do, instead of an unhandled EPIPE with its stack.
@@ -23,15 +29,24 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 registerServeCommand(program);
 registerDbCommands(program);
 registerTenantCommands(program);
+registerKeyCommands(program);
 registerEmulatorCommands(program);
 registerSimulateCommand(program);
+
+// After a usage error (unknown command or option, missing argument), point at the command's own help
+// rather than printing all of it under the error.
+const pointToHelp = (command: Command, path: string): void => {
+  command.showHelpAfterError(`See '${path} --help'.`);
+  for (const sub of command.commands) pointToHelp(sub, `${path} ${sub.name()}`);
+};
+pointToHelp(program, program.name());
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  // Configuration errors are one line naming the variable; anything else keeps its stack for the operator.
-  if (error instanceof ConfigError) console.error(`rastro: invalid configuration: ${error.message}`);
-  else if (error instanceof DataFolderInUseError) console.error(`rastro: ${error.message}`);
-  else console.error(`rastro: ${(error as Error).stack ?? String(error)}`);
+  // An expected error (configuration, a bad argument, what the database or the server refused) is one
+  // line a person can act on; anything else is a bug and keeps its stack for the report.
+  const explained = explainError(error);
+  console.error(`rastro: ${explained ?? (error as Error).stack ?? String(error)}`);
   process.exit(1);
 }

@@ -7,6 +7,7 @@ import { loadOrCreateAdminToken } from '../runtime/secret-key.ts';
 import { recordedServerAddress } from '../runtime/server-address.ts';
 import { migrateToLatest } from '../db/migrator.ts';
 import type { Database } from '../db/schema.ts';
+import { ApiError } from './errors.ts';
 
 /** Runs a CLI action against the configured database (migrated), closing it afterwards. */
 export async function withDatabase<T>(action: (db: Kysely<Database>, config: Config) => Promise<T>): Promise<T> {
@@ -76,9 +77,12 @@ export async function withDatabaseOrServer<T>(
       } catch {
         parsed = undefined;
       }
+      // Rastro's refusal is `{error: {code, message}}`: its message is what the person needs, not the body.
+      const message = parsed?.error?.message;
+      if (!res.ok && typeof message === 'string') throw new ApiError(res.status, message);
       if (!res.ok || parsed === undefined) {
-        const said = parsed?.error?.message ?? text.slice(0, 200);
-        throw new Error(`${method} ${base}/api/v1${path} answered ${res.status}: ${said}`);
+        const said = text.slice(0, 200).replace(/\s+/g, ' ').trim();
+        throw new ApiError(res.status, `${method} ${base}/api/v1${path} answered ${res.status}: ${said}`);
       }
       return parsed;
     };

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { SecretBox } from '../../core/crypto/secret-box.ts';
 import { migrateToLatest } from '../../db/migrator.ts';
 import { verifyLedger } from '../../ledger/verify.ts';
+import { requireTenant } from '../../tenants/tenants.ts';
+import { tenantIdArgument } from '../arguments.ts';
 import { withDatabase, withDatabaseOrServer } from '../with-database.ts';
 
 export function registerDbCommands(program: Command): void {
@@ -20,23 +22,25 @@ export function registerDbCommands(program: Command): void {
     .description('Print a new random RASTRO_SECRET_KEY')
     .action(() => console.log(SecretBox.generateKey()));
 
-  const ledger = program.command('ledger').description('Audit ledger');
+  const ledger = program.command('ledger').description('Audit ledger: the hash-chained record of every change');
   ledger
     .command('verify')
     .description("Recompute every tenant's hash chain; exits 1 when one is broken")
-    .option('--tenant <id>', 'only this tenant')
+    .option('--tenant <id>', 'only this tenant (its id)')
     .action(async (opts: { tenant?: string }) => {
+      const only = opts.tenant === undefined ? undefined : tenantIdArgument(opts.tenant);
       // Every tenant (or the one named), verified one after the other, wherever the checks run.
       const verifyEach = async (all: () => Promise<string[]>, verify: (tenantId: string) => Promise<TenantReport>) => {
         const out: TenantReport[] = [];
-        for (const tenantId of opts.tenant ? [opts.tenant] : await all()) out.push(await verify(tenantId));
+        for (const tenantId of only ? [only] : await all()) out.push(await verify(tenantId));
         return out;
       };
       const reports = await withDatabaseOrServer(
         (db) =>
           verifyEach(
             async () => (await db.selectFrom('tenants').select('tenant_id').execute()).map((t) => t.tenant_id),
-            (tenantId) => verifyLedger(db, tenantId),
+            // A tenant named that does not exist is an error, as through the server's route.
+            async (tenantId) => verifyLedger(db, only ? await requireTenant(db, tenantId) : tenantId),
           ),
         // Beside a running embedded server: the same check through its operator routes.
         (api) =>

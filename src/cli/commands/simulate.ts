@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runSimulation } from '../../simulate/run.ts';
+import { integerArgument } from '../arguments.ts';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 
@@ -11,10 +12,12 @@ export function registerSimulateCommand(program: Command): void {
     .option('--seed <n>', 'random seed (same seed, same population)', '42')
     .option('--json', 'print the report as JSON')
     .action(async (opts: { visitors: string; seed: string; json?: boolean }) => {
+      const visitors = integerArgument('--visitors', opts.visitors, { min: 1 });
+      const seed = integerArgument('--seed', opts.seed);
       let lastStage = '';
       const report = await runSimulation({
-        visitors: Number(opts.visitors),
-        seed: Number(opts.seed),
+        visitors,
+        seed,
         databaseUrl: process.env.DATABASE_URL || undefined,
         onProgress: (done, total, stage) => {
           if (!process.stderr.isTTY && done !== total && stage === lastStage) return;

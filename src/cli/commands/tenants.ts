@@ -1,14 +1,8 @@
 import type { Command } from 'commander';
-import { createApiKey, KEY_SCOPES, listApiKeys, revokeApiKey } from '../../tenants/api-keys.ts';
 import { createTenant, listTenants } from '../../tenants/tenants.ts';
-import type { KeyScope } from '../../db/tables/foundation.ts';
+import { nameArgument } from '../arguments.ts';
+import { formatTable, formatTime } from '../table.ts';
 import { withDatabaseOrServer } from '../with-database.ts';
-
-const print = (value: unknown, json: boolean | undefined): void => {
-  if (json) console.log(JSON.stringify(value, null, 2));
-  else if (Array.isArray(value)) console.table(value);
-  else console.log(value);
-};
 
 /** A new tenant for a person: its keys (shown this once) and what each is for. */
 const printCreated = (tenant: { id: string; name: string; keys: { admin: string; ingest: string } }): void => {
@@ -21,80 +15,47 @@ const printCreated = (tenant: { id: string; name: string; keys: { admin: string;
   );
 };
 
+type TenantRow = Awaited<ReturnType<typeof listTenants>>[number];
+
+const printTenants = (tenants: TenantRow[]): void => {
+  if (tenants.length === 0) {
+    console.log('No tenants yet: rastro tenants create <name> makes one.');
+    return;
+  }
+  console.log(
+    formatTable(
+      ['ID', 'NAME', 'CREATED'],
+      tenants.map((t) => [t.id, t.name, formatTime(t.created_at)]),
+    ),
+  );
+};
+
 export function registerTenantCommands(program: Command): void {
   const tenants = program.command('tenants').description('Manage tenants');
   tenants
-    .command('create <name>')
+    .command('create')
     .description('Create a tenant with an admin and an ingest key (shown once)')
+    .argument('<name>', "the tenant's name (1 to 200 characters)")
     .option('--json', 'print JSON')
-    .action(async (name: string, opts: { json?: boolean }) => {
+    .action(async (rawName: string, opts: { json?: boolean }) => {
+      const name = nameArgument('<name>', rawName, { required: true });
       const tenant = await withDatabaseOrServer(
         (db) => createTenant(db, name, 'cli'),
         (api) => api<Awaited<ReturnType<typeof createTenant>>>('POST', '/tenants', { name }),
       );
-      if (opts.json) print(tenant, true);
+      if (opts.json) console.log(JSON.stringify(tenant, null, 2));
       else printCreated(tenant);
     });
   tenants
     .command('list')
+    .description('List the tenants: id, name and when each was created')
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) =>
-      print(
-        (
-          await withDatabaseOrServer(
-            async (db) => ({ items: await listTenants(db) }),
-            (api) => api<{ items: Awaited<ReturnType<typeof listTenants>> }>('GET', '/tenants'),
-          )
-        ).items,
-        opts.json,
-      ),
-    );
-
-  const keys = program.command('keys').description("Manage a tenant's API keys");
-  keys
-    .command('create')
-    .requiredOption('--tenant <id>', 'tenant id')
-    .requiredOption('--scope <scope>', KEY_SCOPES.join(' | '))
-    .option('--name <name>', 'label', '')
-    .option('--json', 'print JSON')
-    .action(async (opts: { tenant: string; scope: string; name: string; json?: boolean }) => {
-      if (!KEY_SCOPES.includes(opts.scope as KeyScope))
-        throw new Error(`--scope must be one of ${KEY_SCOPES.join(', ')}`);
-      print(
-        await withDatabaseOrServer(
-          (db) =>
-            db.transaction().execute((trx) => createApiKey(trx, opts.tenant, opts.scope as KeyScope, opts.name, 'cli')),
-          (api) => api('POST', keysPath(opts.tenant), { scope: opts.scope, name: opts.name }),
-        ),
-        opts.json,
+    .action(async (opts: { json?: boolean }) => {
+      const { items } = await withDatabaseOrServer(
+        async (db) => ({ items: await listTenants(db) }),
+        (api) => api<{ items: TenantRow[] }>('GET', '/tenants'),
       );
-    });
-  keys
-    .command('list')
-    .requiredOption('--tenant <id>', 'tenant id')
-    .option('--json', 'print JSON')
-    .action(async (opts: { tenant: string; json?: boolean }) =>
-      print(
-        (
-          await withDatabaseOrServer(
-            async (db) => ({ items: await listApiKeys(db, opts.tenant) }),
-            (api) => api<{ items: Awaited<ReturnType<typeof listApiKeys>> }>('GET', keysPath(opts.tenant)),
-          )
-        ).items,
-        opts.json,
-      ),
-    );
-  keys
-    .command('revoke <keyId>')
-    .requiredOption('--tenant <id>', 'tenant id')
-    .action(async (keyId: string, opts: { tenant: string }) => {
-      await withDatabaseOrServer(
-        (db) => revokeApiKey(db, opts.tenant, keyId, 'cli'),
-        (api) => api('DELETE', `${keysPath(opts.tenant)}/${encodeURIComponent(keyId)}`),
-      );
-      console.log(`revoked ${keyId}`);
+      if (opts.json) console.log(JSON.stringify(items, null, 2));
+      else printTenants(items);
     });
 }
-
-/** The operator's route to a tenant's keys, for the CLI beside a running server. */
-const keysPath = (tenantId: string): string => `/tenants/${encodeURIComponent(tenantId)}/keys`;
