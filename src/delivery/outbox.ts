@@ -28,7 +28,10 @@ export interface OutboxInput {
 const dedupKey = (e: CanonicalEvent): string => `${e.event_name}:${e.event_id}`;
 
 /** Why a delivery starts in a terminal state instead of `pending`, if it does. */
-function initialStatus(event: CanonicalEvent, destination: ResolvedDestination): [DeliveryStatus, string | null] {
+export function initialStatus(
+  event: CanonicalEvent,
+  destination: ResolvedDestination,
+): [DeliveryStatus, string | null] {
   if (!event.consent.ads) return ['skipped', 'consent denied: stored, never sent'];
   if (event.test && !destination.definition.acceptsTestEvents?.(destination.config)) {
     return ['skipped', 'test event and this destination has no test event code'];

@@ -1,6 +1,6 @@
 import type { AppContext } from '../http/context.ts';
 import { RastroError, type FieldProblem } from '../core/errors.ts';
-import { writeToOutbox, type AcceptedEvent, type OutboxInput } from '../delivery/outbox.ts';
+import { initialStatus, writeToOutbox, type AcceptedEvent, type OutboxInput } from '../delivery/outbox.ts';
 import { enabledDestinationsCached, type ResolvedDestination } from '../destinations/store.ts';
 import type { EventInput } from './input-schema.ts';
 import { toCanonicalEvent, type EdgeContext } from './to-canonical.ts';
@@ -43,10 +43,38 @@ export function canonicalizeEvents(
   return outbox;
 }
 
+/** A destination that will not send an accepted event as it stands, and why. */
+export interface DeliveryWarning {
+  destination_id: string;
+  destination: string;
+  problem: string;
+}
+
+/**
+ * What each destination will refuse of an accepted event, found by the same mapping and validation
+ * the worker applies before sending (e.g. a website event without a user agent, for Meta). The
+ * event is kept and its delivery fails visibly; the warning lets the sender see it in the answer.
+ * A test event skipped for want of a test event code is a warning too; denied consent is not (the
+ * sender asked for it).
+ */
+function warningsOf(event: OutboxInput['event'], targets: ResolvedDestination[], now: Date): DeliveryWarning[] {
+  const warnings: DeliveryWarning[] = [];
+  for (const target of targets) {
+    const [status, reason] = initialStatus(event, target);
+    let problem: string | undefined;
+    if (status === 'pending') {
+      const mapped = target.definition.map(event, target.config, now);
+      if (!mapped.ok) problem = mapped.reason;
+    } else if (event.consent.ads) problem = reason ?? undefined;
+    if (problem) warnings.push({ destination_id: target.id, destination: target.name, problem });
+  }
+  return warnings;
+}
+
 /**
  * Accepting events: canonicalize at the edge (hash identifiers), then commit the events and their
  * pending deliveries in one statement (atomic by itself). Only after this returns may the caller
- * answer 2xx.
+ * answer 2xx. Each accepted event comes with what its destinations will refuse (`warnings`).
  */
 export async function acceptEvents(
   ctx: AppContext,
@@ -55,8 +83,10 @@ export async function acceptEvents(
   source: string,
   edge: Omit<EdgeContext, 'now' | 'defaultPhoneRegion'> = {},
   fieldPrefix = 'body.events',
-): Promise<AcceptedEvent[]> {
+): Promise<(AcceptedEvent & { warnings: DeliveryWarning[] })[]> {
   const targets = await enabledDestinationsCached(ctx.db, ctx.secrets, tenantId);
   const outbox = canonicalizeEvents(inputs, source, targets, edge, (i) => `${fieldPrefix}.${i}`);
-  return writeToOutbox(ctx.db, tenantId, outbox, targets);
+  const accepted = await writeToOutbox(ctx.db, tenantId, outbox, targets);
+  const now = new Date();
+  return accepted.map((a, i) => ({ ...a, warnings: warningsOf(outbox[i]!.event, targets, now) }));
 }

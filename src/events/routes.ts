@@ -23,14 +23,38 @@ export const eventRoutes: RouteModule = (ctx) => async (app) => {
           { additionalProperties: false },
         ),
         response: {
-          202: Type.Object({ events: Type.Array(Type.Object({ id: Type.String(), event_id: Type.String() })) }),
+          202: Type.Object({
+            events: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                event_id: Type.String(),
+                warnings: Type.Optional(
+                  Type.Array(
+                    Type.Object(
+                      { destination_id: Type.String(), destination: Type.String(), problem: Type.String() },
+                      {
+                        description:
+                          'A destination that will not send this event as it stands (kept, and failed visibly)',
+                      },
+                    ),
+                  ),
+                ),
+              }),
+            ),
+          }),
           ...errorResponses(400, 401, 403, 413),
         },
       },
     },
     async (request, reply) => {
       const accepted = await acceptEvents(ctx, tenantOf(request), request.body.events, 'api');
-      return reply.status(202).send({ events: accepted.map((a) => ({ id: a.id, event_id: a.event_id })) });
+      return reply.status(202).send({
+        events: accepted.map((a) => ({
+          id: a.id,
+          event_id: a.event_id,
+          ...(a.warnings.length > 0 ? { warnings: a.warnings } : {}),
+        })),
+      });
     },
   );
 

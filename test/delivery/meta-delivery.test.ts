@@ -46,7 +46,11 @@ describe('delivery to Meta CAPI (emulator)', () => {
   const send = async (events: Record<string, unknown>[]) => {
     const res = await t.call('POST', '/api/v1/events', tenant.keys.admin, { events });
     expect(res.statusCode, res.body).toBe(202);
-    return (res.json() as { events: { id: string; event_id: string }[] }).events;
+    return (
+      res.json() as {
+        events: { id: string; event_id: string; warnings?: { destination_id: string; problem: string }[] }[];
+      }
+    ).events;
   };
   const detail = async (id: string) =>
     (await t.call('GET', `/api/v1/events/${id}`, tenant.keys.admin)).json() as Detail;
@@ -138,8 +142,16 @@ describe('delivery to Meta CAPI (emulator)', () => {
       purchase({ currency: undefined, event_id: 'bad-1' }),
       purchase({ event_id: 'ok-2' }),
     ]);
+    // The answer already says which destination will refuse which event, and why.
+    expect(events[0]).not.toHaveProperty('warnings');
+    expect(events[1]).toMatchObject({
+      warnings: [
+        { destination_id: destinationId, destination: expect.any(String), problem: expect.stringMatching(/currency/) },
+      ],
+    });
     const bad = await settled(events[1]!.id, 'failed');
     expect(bad.deliveries[0]?.last_error).toMatch(/currency/);
+    expect(bad.deliveries[0]?.last_error).toContain(events[1]!.warnings![0]!.problem);
     await settled(events[0]!.id, 'delivered');
     await settled(events[2]!.id, 'delivered');
     expect(emulator.received().filter((r) => r.eventId === 'bad-1')).toHaveLength(0);
