@@ -45,8 +45,19 @@ export class RastroError extends Error {
   }
 }
 
-export const validationFailed = (problems: FieldProblem[]): RastroError =>
-  new RastroError('validation_failed', problems.map((p) => `${p.field}: ${p.problem}`).join('; '), problems);
+/** How many problems the message spells out; `details` lists them all. */
+const MESSAGE_PROBLEMS = 10;
+
+/**
+ * One `validation_failed` naming every bad field in `details` and the first few in its message (a
+ * batch of 500 events with the same mistake would otherwise repeat it 500 times in one line).
+ */
+export function validationFailed(problems: FieldProblem[]): RastroError {
+  const shown = problems.slice(0, MESSAGE_PROBLEMS).map((p) => `${p.field}: ${p.problem}`);
+  const more = problems.length - shown.length;
+  const message = shown.join('; ') + (more > 0 ? `; and ${more} more (see details)` : '');
+  return new RastroError('validation_failed', message, problems);
+}
 
 export const notFound = (what: string): RastroError => new RastroError('not_found', `${what} not found`);
 

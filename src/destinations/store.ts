@@ -2,7 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { SecretBox } from '../core/crypto/secret-box.ts';
-import { notFound, RastroError, type FieldProblem } from '../core/errors.ts';
+import { notFound, RastroError, validationFailed, type FieldProblem } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Database } from '../db/schema.ts';
 import type { DestinationsTable } from '../db/tables/delivery.ts';
@@ -45,7 +45,7 @@ function checkConfig(definition: DestinationDefinition, config: Record<string, u
     problem: e.message,
   }));
   if (problems.length > 0) {
-    throw new RastroError('validation_failed', problems.map((p) => `${p.field}: ${p.problem}`).join('; '), problems);
+    throw validationFailed(problems);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { AppContext } from '../http/context.ts';
-import { RastroError, type FieldProblem } from '../core/errors.ts';
+import { RastroError, validationFailed, type FieldProblem } from '../core/errors.ts';
 import { initialStatus, writeToOutbox, type AcceptedEvent, type OutboxInput } from '../delivery/outbox.ts';
 import { enabledDestinationsCached, type ResolvedDestination } from '../destinations/store.ts';
 import type { EventInput } from './input-schema.ts';
@@ -38,7 +38,7 @@ export function canonicalizeEvents(
     }
   });
   if (problems.length > 0) {
-    throw new RastroError('validation_failed', problems.map((p) => `${p.field}: ${p.problem}`).join('; '), problems);
+    throw validationFailed(problems);
   }
   return outbox;
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { RastroError, type FieldProblem } from '../core/errors.ts';
+import { RastroError, validationFailed, type FieldProblem } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { notJson } from './body-parsers.ts';
 import type { AppContext } from './context.ts';
@@ -53,15 +53,22 @@ export function fieldProblems(context: string | undefined, issues: AjvIssue[]): 
   return problems;
 }
 
-function toRastroError(error: FastifyError, contentType: string | undefined): RastroError {
+function toRastroError(error: FastifyError, request: FastifyRequest): RastroError {
   if (error instanceof RastroError) return error;
   if (error.validation) {
     const problems = fieldProblems(error.validationContext, error.validation as AjvIssue[]);
-    return new RastroError('validation_failed', problems.map((p) => `${p.field} ${p.problem}`).join('; '), problems);
+    return validationFailed(problems);
   }
   const status = error.statusCode ?? 500;
-  if (status === 413) return new RastroError('payload_too_large', 'request body is larger than this route accepts');
-  if (status === 415) return notJson(contentType);
+  if (status === 413) {
+    const limit = request.routeOptions.bodyLimit;
+    return new RastroError(
+      'payload_too_large',
+      `request body is larger than this route accepts (at most ${(limit / 2 ** 20).toFixed(0)} MiB, ${limit} bytes)`,
+      { limit_bytes: limit },
+    );
+  }
+  if (status === 415) return notJson(request.headers['content-type']);
   if (status === 400 && (error.code?.startsWith('FST_ERR_CTP') || error instanceof SyntaxError)) {
     return new RastroError('bad_json', `body is not valid JSON: ${error.message}`);
   }
@@ -95,7 +102,7 @@ async function keepRejection(ctx: AppContext, request: FastifyRequest, err: Rast
 
 export function registerErrorHandling(app: FastifyInstance, ctx: AppContext): void {
   app.setErrorHandler(async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const err = toRastroError(error, request.headers['content-type']);
+    const err = toRastroError(error, request);
     if (err.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     try {
       await keepRejection(ctx, request, err);

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
-import { RastroError, type FieldProblem } from '../core/errors.ts';
+import { validationFailed, type FieldProblem } from '../core/errors.ts';
 import type { Database } from '../db/schema.ts';
 import type { CheckoutHost } from '../db/tables/ingest.ts';
 import type { AppContext } from '../http/context.ts';
@@ -98,7 +98,7 @@ export function checkSettingsPatch(patch: SettingsPatch): SettingsPatch {
     out.cookie_domain = d;
   }
   if (problems.length > 0) {
-    throw new RastroError('validation_failed', problems.map((p) => `${p.field}: ${p.problem}`).join('; '), problems);
+    throw validationFailed(problems);
   }
   return out;
 }

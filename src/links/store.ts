@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { LRUCache } from 'lru-cache';
-import { notFound, RastroError, type FieldProblem } from '../core/errors.ts';
+import { notFound, RastroError, validationFailed } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Database } from '../db/schema.ts';
 import type { LinksTable, LinkUtm } from '../db/tables/ingest.ts';
@@ -26,16 +26,13 @@ function checkTarget(url: string, field = 'body.target_url'): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw invalid([{ field, problem: 'must be an absolute URL' }]);
+    throw validationFailed([{ field, problem: 'must be an absolute URL' }]);
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw invalid([{ field, problem: 'must be an http(s) URL' }]);
+    throw validationFailed([{ field, problem: 'must be an http(s) URL' }]);
   }
   return parsed.toString();
 }
-
-const invalid = (problems: FieldProblem[]) =>
-  new RastroError('validation_failed', problems.map((p) => `${p.field}: ${p.problem}`).join('; '), problems);
 
 const cleanUtm = (utm: LinkUtm | undefined): LinkUtm =>
   Object.fromEntries(Object.entries(utm ?? {}).filter(([, v]) => typeof v === 'string' && v !== '')) as LinkUtm;

@@ -20,6 +20,17 @@ describe('error shape and rejected requests', () => {
     expect(fields).toContain('body.extra');
   });
 
+  it('spells out the first ten problems and lists them all in details', async () => {
+    const events = Array.from({ length: 30 }, () => ({ event_name: 'purchase', value: 'lots' }));
+    const res = await t.call('POST', '/api/v1/events', tenant.keys.admin, { events });
+    expect(res.statusCode).toBe(400);
+    const { error } = res.json() as { error: { message: string; details: { field: string }[] } };
+    expect(error.details.map((d) => d.field)).toEqual(events.map((_, i) => `body.events.${i}.value`));
+    expect(error.message).toMatch(
+      /^body\.events\.0\.value: must be number; .*body\.events\.9\.value: must be number; and 20 more \(see details\)$/,
+    );
+  });
+
   it('answers bad JSON with 400 bad_json and keeps the request', async () => {
     const res = await t.inject({
       method: 'POST',

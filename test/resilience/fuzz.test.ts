@@ -426,6 +426,11 @@ describe('bad input at every public route', () => {
         `oversized ${url}`,
       );
       expect(res.statusCode).toBe(413);
+      expect(res.json().error).toMatchObject({
+        code: 'payload_too_large',
+        message: expect.stringContaining('at most 5 MiB'),
+        details: { limit_bytes: 5 * 2 ** 20 },
+      });
     }
     for (const depth of [100_000, 1_000_000]) {
       for (const kind of ['array', 'object'] as const) {

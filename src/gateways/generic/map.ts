@@ -1,6 +1,6 @@
 /** Rastro generic webhook (./schema.ts) → GatewayConversion. */
 import { Value } from '@sinclair/typebox/value';
-import { RastroError, type FieldProblem } from '../../core/errors.ts';
+import { RastroError, validationFailed, type FieldProblem } from '../../core/errors.ts';
 import type { GatewayConversion, ParseResult } from '../types.ts';
 import { buyer, parseDate, parseJsonObject, round } from '../common.ts';
 import type { RawWebhook } from '../types.ts';
@@ -13,11 +13,7 @@ export function validateGeneric(body: unknown): GenericWebhook {
     const problems: FieldProblem[] = [...Value.Errors(GenericWebhookSchema, body)]
       .slice(0, 20)
       .map((error) => ({ field: fieldOf(error.path), problem: error.message }));
-    throw new RastroError(
-      'validation_failed',
-      problems.map((p) => `${p.field}: ${p.problem}`).join('; ') || 'body: invalid',
-      problems,
-    );
+    throw validationFailed(problems.length > 0 ? problems : [{ field: 'body', problem: 'invalid' }]);
   }
   return body;
 }
