@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Demo, type DemoInfo } from '../../src/demo/run.ts';
 import { QualityRollup } from '../../src/quality/task.ts';
 import { waitFor } from '../support/harness.ts';
+import { launchBrowser } from './browser.ts';
 import { startListeningRastro, type ListeningRastro } from './server.ts';
 
 interface Report {
@@ -74,4 +75,45 @@ describe('demo mode', () => {
     expect(report.totals.delivered).toBeGreaterThan(report.totals.dead);
     expect(report.totals.emq).toBeGreaterThan(3);
   }, 120_000);
+
+  it('draws identifier coverage lines that coincide so that each stays visible (browser)', async () => {
+    // Every demo event comes from a browser: fbp and IP + user agent are both at 100% in every hour.
+    const report = await get<{ series: { coverage: Record<string, number> | null }[] }>('/quality?bucket=hour');
+    const both = report.series.filter((p) => p.coverage?.fbp === 1 && p.coverage.ip_ua === 1);
+    expect(both.length).toBeGreaterThanOrEqual(12);
+    const browser = await launchBrowser();
+    try {
+      const { page, context } = await browser.newPage('desktop');
+      await context.addInitScript((key) => sessionStorage.setItem('rastro.admin_key', key), info.adminKey);
+      await page.goto(`${server.url}/quality`);
+      const canvas = page.locator('[data-testid=chart-coverage] canvas');
+      await canvas.waitFor();
+      // Pixels of each line's colour on the chart: the line drawn first must show through the one over it.
+      const pixels = (rgb: number[]) =>
+        canvas.evaluate(
+          (c: HTMLCanvasElement, [r, g, b]) => {
+            const data = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, c.width, c.height).data;
+            let n = 0;
+            for (let i = 0; i < data.length; i += 4) {
+              const d = Math.abs((data[i] as number) - r) + Math.abs((data[i + 1] as number) - g);
+              if (d + Math.abs((data[i + 2] as number) - b) < 40 && (data[i + 3] as number) > 200) n++;
+            }
+            return n;
+          },
+          rgb as [number, number, number],
+        );
+      await expect.poll(() => pixels([225, 29, 72]), { message: 'IP + user agent line' }).toBeGreaterThan(200);
+      expect(await pixels([202, 138, 4]), 'Browser id (fbp) line').toBeGreaterThan(60);
+      // The legend shows each line's pattern, and at rest the latest hour's values: both lines read 100%.
+      const legend = (label: string) =>
+        page.locator('[data-testid=chart-coverage] .u-legend .u-series', { hasText: label });
+      const fbp = legend('Browser id (fbp)');
+      expect(await fbp.locator('.u-marker').evaluate((m) => getComputedStyle(m).borderTopStyle)).toBe('dashed');
+      expect(await fbp.locator('.u-value').textContent()).toBe('100%');
+      expect(await legend('IP + user agent').locator('.u-value').textContent()).toBe('100%');
+      await browser.screenshot(page, 'demo-quality-coverage');
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });

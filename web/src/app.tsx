@@ -1,7 +1,10 @@
 import { useEffect, useState } from 'react';
 import { api, onUnauthorized, session, type Me } from './api.ts';
+import { ErrorBoundary } from './components/error-boundary.tsx';
+import { EVENT_LISTS } from './components/events-table.tsx';
 import { Spinner } from './components/ui.tsx';
 import { AuditPage } from './pages/audit.tsx';
+import { DeadLettersPage } from './pages/dead-letters.tsx';
 import { EventDetailPage } from './pages/event-detail.tsx';
 import { EventsPage } from './pages/events.tsx';
 import { OnboardingPage } from './pages/onboarding.tsx';
@@ -9,20 +12,23 @@ import { OperatorPage } from './pages/operator.tsx';
 import { QualityPage } from './pages/quality.tsx';
 import { SignInPage } from './pages/signin.tsx';
 import { Link, navigate, useLocation } from './router.tsx';
+import { UrlParams } from './url-params.ts';
 
 const NAV = [
   { href: '/events', label: 'Events', icon: '≡' },
-  { href: '/events?status=dead', label: 'Dead letters', icon: '⚠' },
+  { href: '/dead-letters', label: 'Dead letters', icon: '⚠' },
   { href: '/quality', label: 'Signal quality', icon: '◔' },
   { href: '/onboarding', label: 'Setup', icon: '✚' },
   { href: '/audit', label: 'Audit', icon: '§' },
 ];
 
+/** An event page belongs to the list it was opened from (`?back=`), Events by default. */
 function isActive(href: string, path: string, query: URLSearchParams): boolean {
-  const [p, q] = href.split('?');
-  if (q) return path === p && query.toString() === q;
-  if (p === '/events') return path.startsWith('/events') && query.get('status') !== 'dead';
-  return path.startsWith(p ?? '');
+  if (/^\/events\/[^/]+$/.test(path)) {
+    const back = new UrlParams(query).path('back', EVENT_LISTS) ?? '/events';
+    return back.split('?')[0] === href;
+  }
+  return path === href || path.startsWith(`${href}/`);
 }
 
 export function App() {
@@ -56,8 +62,9 @@ export function App() {
 
   let page;
   const detail = /^\/events\/([^/]+)$/.exec(path);
-  if (detail) page = <EventDetailPage id={decodeURIComponent(detail[1] ?? '')} />;
+  if (detail) page = <EventDetailPage id={safeDecode(detail[1] ?? '')} />;
   else if (path === '/events') page = <EventsPage />;
+  else if (path === '/dead-letters') page = <DeadLettersPage />;
   else if (path === '/quality') page = <QualityPage />;
   else if (path === '/onboarding') page = <OnboardingPage />;
   else if (path === '/audit') page = <AuditPage />;
@@ -111,7 +118,19 @@ export function App() {
           </button>
         </div>
       </aside>
-      <main className="main">{page}</main>
+      <main className="main">
+        {/* A page that fails to render shows why; the sidebar stays, and moving to another page retries. */}
+        <ErrorBoundary resetKey={`${path}?${query}`}>{page}</ErrorBoundary>
+      </main>
     </div>
   );
+}
+
+/** A path segment as typed in the address bar: a stray `%` must not throw (URIError). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

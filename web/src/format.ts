@@ -1,8 +1,16 @@
 const rtf = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 
+/** A Date for an ISO string, or null when there is none or it is not a date (never an Invalid Date). */
+const dateOf = (iso: string | null | undefined): Date | null => {
+  if (!iso) return null;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? null : d;
+};
+
 export function ago(iso: string | null | undefined, now = Date.now()): string {
-  if (!iso) return '—';
-  const s = Math.round((new Date(iso).getTime() - now) / 1000);
+  const d = dateOf(iso);
+  if (!d) return '—';
+  const s = Math.round((d.getTime() - now) / 1000);
   const abs = Math.abs(s);
   if (abs < 45) return rtf.format(s, 'second');
   if (abs < 45 * 60) return rtf.format(Math.round(s / 60), 'minute');
@@ -10,17 +18,18 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
   return rtf.format(Math.round(s / 86400), 'day');
 }
 
-export const dateTime = (iso: string | null | undefined): string =>
-  iso
-    ? new Date(iso).toLocaleString(undefined, {
-        year: 'numeric',
-        month: 'short',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-      })
-    : '—';
+export function dateTime(iso: string | null | undefined): string {
+  const d = dateOf(iso);
+  if (!d) return '—';
+  return d.toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+}
 
 export const num = (n: number | null | undefined): string => (n == null ? '—' : n.toLocaleString());
 
@@ -37,8 +46,8 @@ export function ms(v: number | null | undefined): string {
 
 /** `<input type="datetime-local">` value ↔ ISO string. */
 export const toLocalInput = (iso: string | undefined): string => {
-  if (!iso) return '';
-  const d = new Date(iso);
+  const d = dateOf(iso);
+  if (!d) return '';
   return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 };
-export const fromLocalInput = (v: string): string | undefined => (v ? new Date(v).toISOString() : undefined);
+export const fromLocalInput = (v: string): string | undefined => dateOf(v)?.toISOString();

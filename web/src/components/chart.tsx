@@ -40,14 +40,34 @@ function tickLabel(ts: number, space: number): string {
   return d.toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
 }
 
+/** The last bucket with any value: what the legend shows while the pointer is not on the chart. */
+function restIndex(u: uPlot): number | null {
+  const len = u.data[0]?.length ?? 0;
+  for (let i = len - 1; i >= 0; i--) {
+    for (let s = 1; s < u.data.length; s++) if (u.data[s]?.[i] != null) return i;
+  }
+  return null;
+}
+
+/** A legend value: at the pointer's bucket, or at rest the latest bucket's (so lines that coincide still read apart). */
+const legendValue =
+  (show: (v: number) => string) =>
+  (u: uPlot, v: number | null, seriesIdx: number, idx: number | null): string => {
+    if (idx == null) {
+      const at = restIndex(u);
+      v = at == null ? null : (u.data[seriesIdx]?.[at] ?? null);
+    }
+    return v == null ? '—' : show(v);
+  };
+
 const withAlpha = (hex: string, alpha: number) => {
   const n = parseInt(hex.slice(1), 16);
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 };
 
 /**
- * A uPlot time-series chart that follows its container's width. Hovering (or touching) a point shows
- * every series' value at that time in the legend under the chart.
+ * A uPlot time-series chart that follows its container's width. The legend under the chart shows every
+ * series' value in the latest bucket, or in the one under the pointer (or finger).
  */
 export function TimeChart({ title, times, series, format, yRange, log, height = 220, bucket, testId }: TimeChartProps) {
   const box = useRef<HTMLDivElement>(null);
@@ -62,7 +82,8 @@ export function TimeChart({ title, times, series, format, yRange, log, height = 
       width: Math.max(280, el.clientWidth),
       height,
       cursor: { points: { size: 7 }, drag: { x: false, y: false } },
-      legend: { live: true },
+      // A dashed line has a dashed swatch in the legend.
+      legend: { live: true, markers: { dash: (_u, i) => (series[i - 1]?.dash ? 'dashed' : 'solid') } },
       scales: {
         x: { time: true },
         y: log
@@ -89,7 +110,7 @@ export function TimeChart({ title, times, series, format, yRange, log, height = 
         },
       ],
       series: [
-        { label: bucket === 'hour' ? 'Hour' : 'Day', value: (_u, v) => (v == null ? '—' : timeLabel(bucket)(v)) },
+        { label: bucket === 'hour' ? 'Hour' : 'Day', value: legendValue(timeLabel(bucket)) },
         ...series.map((s) => ({
           label: s.label,
           stroke: s.color,
@@ -98,7 +119,7 @@ export function TimeChart({ title, times, series, format, yRange, log, height = 
           dash: s.dash,
           spanGaps: false,
           points: { show: times.length < 60 },
-          value: (_u: uPlot, v: number | null) => (v == null ? '—' : fmt(v)),
+          value: legendValue(fmt),
         })),
       ],
     };

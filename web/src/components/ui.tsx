@@ -1,5 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { ApiError } from '../api.ts';
+import type { IgnoredParam } from '../url-params.ts';
 
 export function Badge({ tone = 'neutral', children, title }: { tone?: string; children: ReactNode; title?: string }) {
   return (
@@ -112,6 +113,28 @@ export function ErrorNote({ error }: { error: unknown }) {
   if (!error) return null;
   const message = error instanceof ApiError ? `${error.message} (${error.code})` : String(error);
   return <Notice tone="bad">{message}</Notice>;
+}
+
+/** Says which filters in the address were not understood (and so not applied). */
+export function IgnoredParams({ ignored }: { ignored: IgnoredParam[] }) {
+  if (ignored.length === 0) return null;
+  return (
+    <Notice tone="warn">
+      <span data-testid="ignored-params">
+        Ignored in the address:{' '}
+        {ignored.map((p, i) => (
+          <span key={p.name}>
+            {i > 0 && '; '}
+            <code className="break">
+              {p.name}={p.value.length > 60 ? `${p.value.slice(0, 60)}…` : p.value}
+            </code>{' '}
+            (expected {p.expected})
+          </span>
+        ))}
+        .
+      </span>
+    </Notice>
+  );
 }
 
 export function Spinner({ label = 'Loading…' }: { label?: string }) {

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
 import { api, type LedgerEntry, type Page, type Verify } from '../api.ts';
-import { Card, ErrorNote, Json, Notice, Spinner, useLoad } from '../components/ui.tsx';
+import { Card, ErrorNote, IgnoredParams, Json, Notice, Spinner, useLoad } from '../components/ui.tsx';
 import { ago, dateTime, fromLocalInput, toLocalInput } from '../format.ts';
 import { setQuery, useLocation } from '../router.tsx';
+import { UrlParams } from '../url-params.ts';
 
 const TYPES = [
   'destination.created',
@@ -20,11 +21,12 @@ const TYPES = [
 /** The tenant's hash-chained audit trail, filterable, with the chain's verification. */
 export function AuditPage() {
   const { query } = useLocation();
+  const params = new UrlParams(query);
   const filters = {
-    type: query.get('type') ?? undefined,
-    entity: query.get('entity') ?? undefined,
-    from: query.get('from') ?? undefined,
-    to: query.get('to') ?? undefined,
+    type: params.text('type', 200),
+    entity: params.text('entity', 300),
+    from: params.date('from'),
+    to: params.date('to'),
   };
   const key = JSON.stringify(filters);
   const verify = useLoad(() => api<Verify>('/ledger/verify'), []);
@@ -42,7 +44,7 @@ export function AuditPage() {
     setMore((m) => [...m, ...page.items]);
     setCursor(page.next_cursor);
   };
-  const update = (patch: Partial<typeof filters>) => setQuery({ ...filters, ...patch });
+  const update = (patch: Record<string, string | undefined>) => setQuery({ ...filters, ...patch });
   const items = [...(first.data?.items ?? []), ...more];
 
   return (
@@ -50,6 +52,7 @@ export function AuditPage() {
       <header className="page-head">
         <h1>Audit</h1>
       </header>
+      <IgnoredParams ignored={params.ignored} />
       {verify.data ? (
         verify.data.ok ? (
           <Notice tone="ok">

@@ -1,9 +1,11 @@
 import { useState } from 'react';
 import { emqBand, estimateEmq, identifiersOf, type IdentifiedEvent } from '../../../src/quality/emq.ts';
 import { api, optional, type DeliveryDetail, type EventDetail, type Page } from '../api.ts';
+import { EVENT_LISTS } from '../components/events-table.tsx';
 import { Badge, Card, ErrorNote, Json, Notice, Spinner, StatusBadge, useLoad } from '../components/ui.tsx';
 import { ago, dateTime, ms } from '../format.ts';
-import { Link } from '../router.tsx';
+import { Link, useLocation } from '../router.tsx';
+import { UrlParams } from '../url-params.ts';
 
 const UNSETTLED = new Set(['pending', 'processing']);
 
@@ -27,6 +29,14 @@ export const IDENTIFIER_LABELS: Record<string, string> = {
 
 /** One event: what was received, how it matched, what was sent to each destination, every attempt. */
 export function EventDetailPage({ id }: { id: string }) {
+  // The list this event was opened from (with its filters): the back link returns there.
+  const { query } = useLocation();
+  const backHref = new UrlParams(query).path('back', EVENT_LISTS) ?? '/events';
+  const backLink = (
+    <Link href={backHref} className="back" data-testid="back-link">
+      ← {backHref.startsWith('/dead-letters') ? 'Dead letters' : 'Events'}
+    </Link>
+  );
   const [polling, setPolling] = useState(true);
   const detail = useLoad(
     async () => {
@@ -70,7 +80,7 @@ export function EventDetailPage({ id }: { id: string }) {
   if (detail.error && !detail.data) {
     return (
       <div className="page">
-        <Link href="/events">← Events</Link>
+        {backLink}
         <ErrorNote error={detail.error} />
       </div>
     );
@@ -83,9 +93,7 @@ export function EventDetailPage({ id }: { id: string }) {
 
   return (
     <div className="page">
-      <Link href="/events" className="back">
-        ← Events
-      </Link>
+      {backLink}
       <header className="page-head">
         <div>
           <h1 data-testid="event-title">

@@ -2,9 +2,10 @@ import { useMemo } from 'react';
 import { emqBand } from '../../../src/quality/emq.ts';
 import { api, type Destination, type QualityReport } from '../api.ts';
 import { Bars, TimeChart, type ChartSeries } from '../components/chart.tsx';
-import { Card, ErrorNote, Notice, Spinner, useLoad } from '../components/ui.tsx';
+import { Card, ErrorNote, IgnoredParams, Notice, Spinner, useLoad } from '../components/ui.tsx';
 import { ago, ms, num, pct } from '../format.ts';
 import { setQuery, useLocation } from '../router.tsx';
+import { UrlParams } from '../url-params.ts';
 
 const RANGES = {
   '24h': { label: 'Last 24 hours', hours: 24, bucket: 'hour' },
@@ -27,13 +28,23 @@ const COLORS = {
   emq: '#0f766e',
 };
 
-const COVERAGE: { key: 'em' | 'ph' | 'fbc' | 'fbp' | 'ip_ua' | 'external_id'; label: string; color: string }[] = [
+/**
+ * Coverage lines often coincide (browser events carry fbp and IP + user agent together: both at
+ * 100%). Each line after the first has its own dash pattern, so a line drawn over another leaves
+ * gaps where the one under it shows, and the legend repeats the pattern.
+ */
+const COVERAGE: {
+  key: 'em' | 'ph' | 'fbc' | 'fbp' | 'ip_ua' | 'external_id';
+  label: string;
+  color: string;
+  dash?: number[];
+}[] = [
   { key: 'em', label: 'Email', color: '#4f46e5' },
-  { key: 'ph', label: 'Phone', color: '#0ea5e9' },
-  { key: 'fbc', label: 'Click id (fbc)', color: '#16a34a' },
-  { key: 'fbp', label: 'Browser id (fbp)', color: '#ca8a04' },
-  { key: 'ip_ua', label: 'IP + user agent', color: '#e11d48' },
-  { key: 'external_id', label: 'External id', color: '#7c3aed' },
+  { key: 'ph', label: 'Phone', color: '#0ea5e9', dash: [10, 5] },
+  { key: 'fbc', label: 'Click id (fbc)', color: '#16a34a', dash: [3, 4] },
+  { key: 'fbp', label: 'Browser id (fbp)', color: '#ca8a04', dash: [14, 6] },
+  { key: 'ip_ua', label: 'IP + user agent', color: '#e11d48', dash: [6, 6] },
+  { key: 'external_id', label: 'External id', color: '#7c3aed', dash: [12, 4, 3, 4] },
 ];
 
 const nullIfEmpty = (v: number | null | undefined) => (v == null ? null : v);
@@ -41,9 +52,10 @@ const nullIfEmpty = (v: number | null | undefined) => (v == null ? null : v);
 /** Signal quality: volumes, rates, latency, match quality and identifier coverage, per destination and event. */
 export function QualityPage() {
   const { query } = useLocation();
-  const range = (query.get('range') as RangeKey) in RANGES ? (query.get('range') as RangeKey) : '24h';
-  const destinationId = query.get('destination_id') ?? undefined;
-  const eventName = query.get('event_name') ?? undefined;
+  const params = new UrlParams(query);
+  const range = params.oneOf('range', Object.keys(RANGES) as RangeKey[]) ?? '24h';
+  const destinationId = params.uuid('destination_id');
+  const eventName = params.text('event_name');
   const spec = RANGES[range];
 
   const destinations = useLoad(() => api<{ items: Destination[] }>('/destinations'), []);
@@ -77,7 +89,8 @@ export function QualityPage() {
       color: string,
       pick: (p: QualityReport['series'][number]) => number | null,
       fill = false,
-    ) => ({ label, color, values: r.series.map(pick), fill }) satisfies ChartSeries;
+      dash?: number[],
+    ) => ({ label, color, values: r.series.map(pick), fill, dash }) satisfies ChartSeries;
     return {
       times,
       volume: [
@@ -98,7 +111,9 @@ export function QualityPage() {
         line('p99', COLORS.p99, (p) => p.latency_ms?.p99 ?? null),
       ],
       emq: [line('EMQ estimate', COLORS.emq, (p) => p.emq, true)],
-      coverage: COVERAGE.map((c) => line(c.label, c.color, (p) => (p.coverage ? p.coverage[c.key] : null))),
+      coverage: COVERAGE.map((c) =>
+        line(c.label, c.color, (p) => (p.coverage ? p.coverage[c.key] : null), false, c.dash),
+      ),
     };
   }, [r]);
 
@@ -109,6 +124,7 @@ export function QualityPage() {
         <h1>Signal quality</h1>
         {r?.computed_at && <span className="muted small">updated {ago(r.computed_at)}</span>}
       </header>
+      <IgnoredParams ignored={params.ignored} />
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Quality filters">
         <label>
           <span>Range</span>
