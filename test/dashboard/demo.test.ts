@@ -60,6 +60,21 @@ describe('demo mode', () => {
     expect(new Set(page.map((e) => e.event_name)).size).toBeGreaterThanOrEqual(2);
   }, 90_000);
 
+  it('ties sales that came through the ad link to their click (matching)', async () => {
+    // Ad visitors follow the demo's /go link; the checkout's webhook carries the click id back.
+    const matched = await waitFor(
+      async () => {
+        const list = await get<{ items: { match: { status: string; rule?: string } }[] }>('/conversions?limit=200');
+        return list.items.find((c) => c.match.status === 'matched');
+      },
+      90_000,
+      'a demo sale matched to its click',
+    );
+    expect(matched.match.rule).toBe('click_id');
+    const links = await get<{ items: { slug: string }[] }>('/links');
+    expect(links.items.map((l) => l.slug)).toContain('demo-oferta');
+  }, 120_000);
+
   it('writes history the quality charts show', async () => {
     const rollup = new QualityRollup(server.rastro.ctx.db);
     const report = await waitFor(
