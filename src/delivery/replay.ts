@@ -41,9 +41,11 @@ export async function replayDeliveries(
           ${filter.eventId ? sql`and d.event_id = ${filter.eventId}` : sql``}
           ${filter.destinationId ? sql`and d.destination_id = ${filter.destinationId}` : sql``}
           ${filter.eventName ? sql`and d.event_name = ${filter.eventName}` : sql``}
-          ${filter.from ? sql`and d.created_at >= ${filter.from}` : sql``}
-          ${filter.to ? sql`and d.created_at < ${filter.to}` : sql``}
-        order by d.created_at
+          -- The time range is the event's arrival, as in the events list (GET /api/v1/events) a user
+          -- picks the deliveries from; a delivery's created_at is reset by every replay.
+          ${filter.from ? sql`and e.received_at >= ${filter.from}` : sql``}
+          ${filter.to ? sql`and e.received_at < ${filter.to}` : sql``}
+        order by e.received_at
         limit ${filter.limit}
         for update of d skip locked
       ), replayed as (

@@ -59,8 +59,10 @@ export const replayRoutes: RouteModule = (ctx) => async (app) => {
             destination_id: Type.Optional(Type.String({ format: 'uuid' })),
             statuses: Type.Optional(Statuses),
             event_name: Type.Optional(Type.String({ maxLength: 100 })),
-            from: Type.Optional(Type.String({ format: 'date-time' })),
-            to: Type.Optional(Type.String({ format: 'date-time' })),
+            from: Type.Optional(
+              Type.String({ format: 'date-time', description: 'Events received at or after (as the events list)' }),
+            ),
+            to: Type.Optional(Type.String({ format: 'date-time', description: 'Events received before' })),
             limit: Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000 }),
           },
           { additionalProperties: false },

@@ -8,6 +8,7 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 interface Detail {
   id: string;
+  received_at: string;
   deliveries: {
     id: string;
     status: string;
@@ -248,5 +249,29 @@ describe('delivery to Meta CAPI (emulator)', () => {
         problem: expect.stringMatching(/^must be one of "pending", "processing", "delivered", .*"skipped"$/),
       },
     ]);
+  });
+  it('bulk-replays by the time the events arrived, however often they were replayed', async () => {
+    const [bad] = await send([purchase({ currency: undefined, event_id: 'replay-window' })]);
+    const first = await settled(bad!.id, 'failed');
+    const at = Date.parse(first.received_at);
+    const window = (fromMs: number, toMs: number) =>
+      t.call('POST', '/api/v1/replay', tenant.keys.admin, {
+        destination_id: destinationId,
+        statuses: ['failed'],
+        from: new Date(fromMs).toISOString(),
+        to: new Date(toMs).toISOString(),
+      });
+    expect((await window(at + 1, at + 60_000)).json().replayed).toBe(0);
+    expect((await window(at, at + 1)).json().replayed).toBe(1);
+    await waitFor(
+      async () => {
+        const d = (await detail(bad!.id)).deliveries[0];
+        return d?.status === 'failed' && d.attempts_log.length > 1 ? d : undefined;
+      },
+      15_000,
+      'the replayed delivery to fail again',
+    );
+    // The replay reset the delivery's own times; the event arrived when it did.
+    expect((await window(at, at + 1)).json().replayed).toBe(1);
   });
 });
