@@ -20,6 +20,9 @@ const EnvSchema = Type.Object({
   }),
   RASTRO_DATA_DIR: Type.String({ minLength: 1, default: './.rastro', description: 'Embedded data folder' }),
   RASTRO_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'Operator token (creates tenants)' })),
+  RASTRO_METRICS_TOKEN: Type.Optional(
+    Type.String({ minLength: 16, description: 'Bearer token /metrics requires when set (open when unset)' }),
+  ),
   RASTRO_SECRET_KEY: Type.Optional(
     Type.String({
       pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9_-]{43}=?)$',
@@ -70,7 +73,13 @@ const EnvSchema = Type.Object({
 });
 
 /** Never echoed back in an error message. */
-const SECRET_VARIABLES = new Set(['RASTRO_ADMIN_TOKEN', 'RASTRO_SECRET_KEY', 'DATABASE_URL', 'REDIS_URL']);
+const SECRET_VARIABLES = new Set([
+  'RASTRO_ADMIN_TOKEN',
+  'RASTRO_METRICS_TOKEN',
+  'RASTRO_SECRET_KEY',
+  'DATABASE_URL',
+  'REDIS_URL',
+]);
 
 export type Env = Static<typeof EnvSchema>;
 
@@ -81,6 +90,7 @@ export interface Config {
   databasePool: number;
   dataDir: string;
   adminToken: string | undefined;
+  metricsToken?: string | undefined;
   secretKey: string | undefined;
   logLevel: string;
   role: 'all' | 'api' | 'worker';
@@ -128,6 +138,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databasePool: e.RASTRO_DATABASE_POOL,
     dataDir: e.RASTRO_DATA_DIR,
     adminToken: e.RASTRO_ADMIN_TOKEN,
+    metricsToken: e.RASTRO_METRICS_TOKEN,
     secretKey: e.RASTRO_SECRET_KEY,
     logLevel: e.LOG_LEVEL,
     role: e.RASTRO_ROLE,

@@ -37,7 +37,14 @@ export const healthRoutes: RouteModule = (ctx) => async (app) => {
     },
   );
 
-  app.get('/metrics', { ...common, schema: { ...common.schema, summary: 'Prometheus metrics' } }, async (_r, reply) => {
-    return reply.type(ctx.metrics.contentType).send(await ctx.metrics.metrics());
-  });
+  app.get(
+    '/metrics',
+    {
+      config: { auth: 'metrics' },
+      schema: { ...common.schema, summary: 'Prometheus metrics (Bearer RASTRO_METRICS_TOKEN when one is set)' },
+    },
+    async (_r, reply) => {
+      return reply.type(ctx.metrics.contentType).send(await ctx.metrics.metrics());
+    },
+  );
 };

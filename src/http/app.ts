@@ -71,6 +71,13 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
+  // Routes that take no credentials say so in the OpenAPI document (the default above asks for a key).
+  app.addHook('onRoute', (route) => {
+    const auth = route.config?.auth ?? 'public';
+    if (auth !== 'public' && auth !== 'metrics') return;
+    if (auth === 'metrics' && ctx.config.metricsToken) return;
+    route.schema = { ...route.schema, security: [] };
+  });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
   app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

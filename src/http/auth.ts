@@ -11,9 +11,10 @@ import type { AppContext } from './context.ts';
  * - `public`: no credentials (health, docs, snippet, redirects, webhooks that verify their own signature);
  * - `operator`: the RASTRO_ADMIN_TOKEN (creates tenants);
  * - `admin`: a tenant admin key;
- * - `ingest`: an ingest or admin key, also accepted as `?key=` for navigator.sendBeacon.
+ * - `ingest`: an ingest or admin key, also accepted as `?key=` for navigator.sendBeacon;
+ * - `metrics`: public, or the RASTRO_METRICS_TOKEN when one is set (Prometheus `bearer_token`).
  */
-export type AuthMode = 'public' | 'operator' | 'admin' | 'ingest';
+export type AuthMode = 'public' | 'operator' | 'admin' | 'ingest' | 'metrics';
 
 export interface AuthInfo {
   tenantId: string;
@@ -61,10 +62,21 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): { forgetKey
 
   app.addHook('onRequest', async (request) => {
     const mode = request.routeOptions.config.auth ?? 'public';
-    if (mode === 'public') return;
+    if (mode === 'public' || (mode === 'metrics' && !ctx.config.metricsToken)) return;
     const query = request.query as Record<string, unknown> | undefined;
     const token = bearer(request) ?? (mode === 'ingest' && typeof query?.key === 'string' ? query.key : undefined);
-    if (!token) throw new RastroError('unauthorized', 'missing credentials: send Authorization: Bearer <key>');
+    if (!token) {
+      throw new RastroError(
+        'unauthorized',
+        request.headers.authorization
+          ? 'the Authorization header must be "Bearer <key>" (the word Bearer, a space, then the key)'
+          : 'missing credentials: send Authorization: Bearer <key>',
+      );
+    }
+    if (mode === 'metrics') {
+      if (!safeEqual(token, ctx.config.metricsToken!)) throw new RastroError('unauthorized', 'invalid metrics token');
+      return;
+    }
 
     if (mode === 'operator') {
       if (!ctx.config.adminToken) throw new RastroError('unauthorized', 'operator token is not configured');

@@ -89,6 +89,12 @@ export async function startRastro(options: StartOptions): Promise<Rastro> {
     if (!options.database && database.engine === 'pglite') forget = recordServerAddress(config.dataDir, url);
     log.info({ url, role: config.role, engine: database.engine }, 'rastro listening');
     if (adminToken?.file) log.info({ file: adminToken.file }, 'operator token file (RASTRO_ADMIN_TOKEN)');
+    if (!config.metricsToken && !['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
+      log.warn(
+        { host: config.host },
+        '/metrics is open to anyone who reaches this address: set RASTRO_METRICS_TOKEN, or keep it behind your proxy',
+      );
+    }
   } else {
     await app.ready();
   }

@@ -102,6 +102,48 @@ describe('error shape and rejected requests', () => {
     expect(ready.json().checks).toMatchObject({ database: 'ok', migrations: 'ok' });
     const spec = (await t.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/tenants', '/api/v1/ledger']));
+    // Routes without credentials say so; the others inherit the document's bearer requirement.
+    for (const [path, method] of [
+      ['/healthz', 'get'],
+      ['/r.js', 'get'],
+      ['/go/{slug}', 'get'],
+      ['/metrics', 'get'],
+    ] as const) {
+      expect(spec.paths[path][method].security, path).toEqual([]);
+    }
+    expect(spec.paths['/api/v1/events'].post.security).toBeUndefined();
+    expect(spec.security).toEqual([{ bearer: [] }]);
     expect((await t.inject({ method: 'GET', url: '/docs/' })).statusCode).toBe(200);
+  });
+
+  it('says what is wrong with an Authorization header without the Bearer scheme', async () => {
+    const res = await t.inject({
+      method: 'GET',
+      url: '/api/v1/me',
+      headers: { authorization: tenant.keys.admin },
+    });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.message).toContain('must be "Bearer <key>"');
+  });
+});
+
+describe('/metrics with RASTRO_METRICS_TOKEN', () => {
+  let t: TestRastro;
+  const token = 'metrics-token-0123456789';
+  beforeAll(async () => {
+    t = await startTestRastro({ env: { RASTRO_METRICS_TOKEN: token } });
+  });
+  afterAll(() => t.close());
+
+  it('asks for the token, and the OpenAPI document says so', async () => {
+    expect((await t.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    const wrong = await t.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer nope' } });
+    expect(wrong.statusCode).toBe(401);
+    const ok = await t.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${token}` } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.body).toContain('rastro_http_requests_total');
+    const spec = (await t.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(spec.paths['/metrics'].get.security).toBeUndefined();
+    expect((await t.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 });
