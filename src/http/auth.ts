@@ -18,6 +18,8 @@ export type AuthMode = 'public' | 'operator' | 'admin' | 'ingest' | 'metrics';
 
 export interface AuthInfo {
   tenantId: string;
+  /** Known when authenticated by an API key (cached with it). */
+  tenantName?: string;
   keyId: string;
   scope: 'admin' | 'ingest';
 }
@@ -88,7 +90,12 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): { forgetKey
     if (mode === 'admin' && identity.scope !== 'admin') {
       throw new RastroError('forbidden', `this route needs an admin key; an ${identity.scope} key was given`);
     }
-    request.auth = { tenantId: identity.tenantId, keyId: identity.keyId, scope: identity.scope };
+    request.auth = {
+      tenantId: identity.tenantId,
+      tenantName: identity.tenantName,
+      keyId: identity.keyId,
+      scope: identity.scope,
+    };
   });
 
   return { forgetKey: (hash) => void cache.delete(hash) };

@@ -99,16 +99,19 @@ export async function revokeApiKey(
 
 export interface KeyIdentity {
   tenantId: string;
+  /** The tenant's name, read with the key (it is cached with it, so `GET /me` needs no query). */
+  tenantName: string;
   keyId: string;
   scope: KeyScope;
 }
 
 export async function findActiveKey(db: Kysely<Database>, key: string): Promise<KeyIdentity | undefined> {
   const row = await db
-    .selectFrom('api_keys')
-    .select(['tenant_id', 'key_id', 'scope'])
-    .where('key_hash', '=', hashKey(key))
-    .where('revoked_at', 'is', null)
+    .selectFrom('api_keys as k')
+    .innerJoin('tenants as t', 't.tenant_id', 'k.tenant_id')
+    .select(['k.tenant_id', 'k.key_id', 'k.scope', 't.name'])
+    .where('k.key_hash', '=', hashKey(key))
+    .where('k.revoked_at', 'is', null)
     .executeTakeFirst();
-  return row ? { tenantId: row.tenant_id, keyId: row.key_id, scope: row.scope } : undefined;
+  return row ? { tenantId: row.tenant_id, tenantName: row.name, keyId: row.key_id, scope: row.scope } : undefined;
 }

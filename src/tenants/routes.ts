@@ -71,8 +71,8 @@ export const tenantRoutes =
         },
       },
       async (request) => {
-        const tenant = await getTenant(ctx.db, tenantOf(request));
-        return { tenant_id: tenantOf(request), name: tenant?.name ?? '', scope: request.auth?.scope ?? '' };
+        const name = request.auth?.tenantName ?? (await getTenant(ctx.db, tenantOf(request)))?.name ?? '';
+        return { tenant_id: tenantOf(request), name, scope: request.auth?.scope ?? '' };
       },
     );
 
