@@ -1,52 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiError, CliError, explainError } from '../../src/cli/errors.ts';
 import { formatTable } from '../../src/cli/table.ts';
 import { ConfigError } from '../../src/config/env.ts';
 import { notFound } from '../../src/core/errors.ts';
+import { freePort, spawned, type Run } from '../support/processes.ts';
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-});
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `bin/rastro.js args` with `env` (killed after 60 s: a hang is a failure too). */
-function rastro(args: string[], env: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, ['bin/rastro.js', ...args], {
-    env: { ...process.env, DATABASE_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) =>
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-}
+const { rastro, serve } = spawned();
 
 /** An expected error: exit 1, and exactly one line `rastro: …` matching `message` — no stack. */
 function expectOneLineError(run: Run, message: RegExp): void {
@@ -154,16 +116,8 @@ describe('rastro CLI', () => {
   it('does the same beside a running server, showing its error message rather than its body', async () => {
     const port = await freePort();
     const env = { PORT: String(port), RASTRO_DATA_DIR: mkdtempSync(join(tmpdir(), 'rastro-cli-beside-')) };
-    const server = spawn(process.execPath, ['bin/rastro.js', 'serve'], {
-      env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(server);
-    let output = '';
-    server.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    server.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    for (let i = 0; i < 900 && !output.includes('rastro listening'); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(output).toContain('rastro listening');
+    const server = await serve(env);
+    expect(server.output()).toContain('rastro listening');
 
     const created = await rastro(['tenants', 'create', 'Beside', '--json'], env);
     expect(created.code, created.stderr).toBe(0);
@@ -183,7 +137,7 @@ describe('rastro CLI', () => {
     }
 
     await expectHumanAndJsonOutput(env, tenant.id, 'Beside');
-    server.kill('SIGTERM');
+    server.child.kill('SIGTERM');
   }, 300_000);
 
   it('describes every command, marks required options, and points to the help after a usage error', async () => {

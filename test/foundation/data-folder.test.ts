@@ -1,18 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DataFolderInUseError, lockDataFolder } from '../../src/db/folder-lock.ts';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+import { freePort, spawned } from '../support/processes.ts';
 
 const boot = (): string | undefined => {
   try {
@@ -22,23 +14,7 @@ const boot = (): string | undefined => {
   }
 };
 
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-});
-
-/** Runs `bin/rastro.js args` with `env`; resolves its exit code and output. */
-function rastro(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, ['bin/rastro.js', ...args], {
-    env: { ...process.env, DATABASE_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out })));
-}
+const { rastro, serve, start, adopt } = spawned();
 
 describe('embedded data folder lock', () => {
   const folder = () => join(mkdtempSync(join(tmpdir(), 'rastro-lock-')), 'pgdata');
@@ -50,8 +26,7 @@ describe('embedded data folder lock', () => {
     release();
     expect(existsSync(`${dir}.lock`)).toBe(false);
 
-    const other = spawn('sleep', ['30']);
-    children.push(other);
+    const other = adopt(spawn('sleep', ['30']));
     writeFileSync(`${dir}.lock`, JSON.stringify({ pid: other.pid, boot: boot() }));
     expect(() => lockDataFolder(dir)).toThrow(DataFolderInUseError);
     expect(() => lockDataFolder(dir)).toThrow(new RegExp(`in use by another Rastro process \\(pid ${other.pid}\\)`));
@@ -64,8 +39,7 @@ describe('embedded data folder lock', () => {
     writeFileSync(`${dir}.lock`, JSON.stringify({ pid: gone.pid, boot: boot() }));
     lockDataFolder(dir)();
 
-    const live = spawn('sleep', ['30']);
-    children.push(live);
+    const live = adopt(spawn('sleep', ['30']));
     writeFileSync(`${dir}.lock`, JSON.stringify({ pid: live.pid, boot: 'an-earlier-boot' }));
     const release = lockDataFolder(dir);
     expect(JSON.parse(readFileSync(`${dir}.lock`, 'utf8')).pid).toBe(process.pid);
@@ -76,16 +50,7 @@ describe('embedded data folder lock', () => {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'rastro-beside-'));
     const env = { PORT: String(port), RASTRO_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
-    const server = spawn(process.execPath, ['bin/rastro.js', 'serve'], {
-      env: { ...process.env, DATABASE_URL: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(server);
-    let output = '';
-    server.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    server.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
-    for (let i = 0; i < 900 && !output.includes('rastro listening'); i++) await new Promise((r) => setTimeout(r, 100));
+    const { child: server, exited } = await serve(env);
 
     // The CLI cannot open the folder the server holds: it asks the server instead.
     const created = await rastro(['tenants', 'create', 'Beside', '--json'], env);
@@ -144,11 +109,10 @@ describe('embedded data folder lock', () => {
   }, 180_000);
 
   it('lets the CLI stop quietly when its reader goes away (`rastro … | head`)', async () => {
-    const child = spawn(process.execPath, ['bin/rastro.js', 'secret-key'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    child.stdout.destroy(); // the reader is gone before the CLI writes its line
+    const child = start('bin/rastro.js', ['secret-key'], {});
+    child.stdout!.destroy(); // the reader is gone before the CLI writes its line
     let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(err).not.toContain('EPIPE');
     expect(code).toBe(0);

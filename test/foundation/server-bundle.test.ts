@@ -1,41 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildServer, freshServerBundle, SERVER_BUNDLE } from '../../scripts/build-server.mjs';
+import { freePort, spawned } from '../support/processes.ts';
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-});
-
-/** Runs `node <entry> args`; resolves its exit code and output. */
-function run(
-  entry: string,
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, [entry, ...args], {
-    env: { ...process.env, DATABASE_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out })));
-}
+const { run, start } = spawned();
 
 describe('the server bundle (what `npm start` runs)', () => {
   it('is built from the current sources and serves the API, the snippet and the dashboard', async () => {
@@ -45,7 +16,8 @@ describe('the server bundle (what `npm start` runs)', () => {
 
     const port = await freePort();
     const env = { PORT: String(port), RASTRO_DATA_DIR: mkdtempSync(join(tmpdir(), 'rastro-bundle-')) };
-    const server = run(SERVER_BUNDLE, ['serve'], env);
+    const server = start(SERVER_BUNDLE, ['serve'], env);
+    const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
     const base = `http://127.0.0.1:${port}`;
     let ready = false;
     for (let i = 0; i < 600 && !ready; i++) {
@@ -76,8 +48,8 @@ describe('the server bundle (what `npm start` runs)', () => {
     });
     expect(tracked.status).toBe(202);
 
-    children[0]!.kill('SIGTERM');
-    expect((await server).code).toBe(0);
+    server.kill('SIGTERM');
+    expect(await exited).toBe(0);
   }, 120_000);
 
   it('maps stack traces back to the TypeScript sources', async () => {
