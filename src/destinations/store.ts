@@ -39,11 +39,21 @@ function definitionOf(type: string): DestinationDefinition {
   return definition;
 }
 
+/**
+ * The config's problems, one per field, in words a person acts on: a setting's `errorMessage` (in
+ * its schema) rather than TypeBox's "Expected string to match '^[0-9]{5,20}$'", and a missing
+ * setting as "is required" (TypeBox also reports it as "Expected string").
+ */
 function checkConfig(definition: DestinationDefinition, config: Record<string, unknown>): void {
-  const problems: FieldProblem[] = [...Value.Errors(definition.configSchema, config)].map((e) => ({
-    field: `body.config${e.path.replace(/\//g, '.')}`,
-    problem: e.message,
-  }));
+  const byField = new Map<string, string>();
+  for (const e of Value.Errors(definition.configSchema, config)) {
+    const field = `body.config${e.path.replace(/\//g, '.')}`;
+    if (byField.has(field)) continue;
+    const missing = e.value === undefined;
+    const human = (e.schema as { errorMessage?: string }).errorMessage;
+    byField.set(field, missing ? 'is required' : (human ?? e.message));
+  }
+  const problems: FieldProblem[] = [...byField].map(([field, problem]) => ({ field, problem }));
   if (problems.length > 0) {
     throw validationFailed(problems);
   }

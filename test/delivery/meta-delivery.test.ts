@@ -274,4 +274,24 @@ describe('delivery to Meta CAPI (emulator)', () => {
     // The replay reset the delivery's own times; the event arrived when it did.
     expect((await window(at, at + 1)).json().replayed).toBe(1);
   });
+  it('explains a bad destination setting in words, once per field', async () => {
+    const res = await t.call('POST', '/api/v1/destinations', tenant.keys.admin, {
+      type: 'meta_capi',
+      name: 'Typo',
+      config: { pixel_id: 'px-123', default_phone_region: 'Brazil' },
+    });
+    expect(res.statusCode).toBe(400);
+    const details = res.json().error.details as { field: string }[];
+    expect(details).toHaveLength(3);
+    expect(details).toEqual(
+      expect.arrayContaining([
+        {
+          field: 'body.config.pixel_id',
+          problem: 'must be the Pixel (dataset) ID from Events Manager: 5 to 20 digits',
+        },
+        { field: 'body.config.access_token', problem: 'is required' },
+        { field: 'body.config.default_phone_region', problem: 'must be a two-letter country code (BR, US…)' },
+      ]),
+    );
+  });
 });
