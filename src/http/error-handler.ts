@@ -9,6 +9,8 @@ interface AjvIssue {
   message?: string;
   keyword?: string;
   params?: Record<string, unknown>;
+  /** The schema holding the failed keyword (ajv's `verbose`): its `errorMessage` says it in words. */
+  parentSchema?: { errorMessage?: unknown };
 }
 
 /** Turns Ajv issues into `{field, problem}` with dotted paths such as `body.events.0.event_time`. */
@@ -35,7 +37,8 @@ export function fieldProblems(context: string | undefined, issues: AjvIssue[]): 
       segments.push(issue.params.additionalProperty);
     }
     const field = [context ?? 'body', ...segments].join('.');
-    let problem = issue.message ?? 'is invalid';
+    const human = issue.parentSchema?.errorMessage;
+    let problem = typeof human === 'string' ? human : (issue.message ?? 'is invalid');
     if (issue.keyword === 'required') problem = 'is required';
     if (issue.keyword === 'additionalProperties') problem = 'is not an allowed field';
     if (issue.keyword === 'anyOf' || issue.keyword === 'oneOf') {

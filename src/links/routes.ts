@@ -27,7 +27,11 @@ const Utm = Type.Object(
 );
 
 const fields = {
-  slug: Type.String({ pattern: SLUG, description: 'The link is `/go/<slug>`; unique across Rastro' }),
+  slug: Type.String({
+    pattern: SLUG,
+    description: 'The link is `/go/<slug>`; unique across Rastro',
+    errorMessage: 'must be 1 to 100 letters, digits, "-" or "_", starting with a letter or digit',
+  }),
   target_url: Type.String({ minLength: 1, maxLength: 4096 }),
   utm: Type.Optional(Utm),
   click_id_param: Type.Optional(

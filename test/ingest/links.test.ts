@@ -109,8 +109,13 @@ describe('redirect links', () => {
       extra: 1,
     });
     expect(badSlug.statusCode).toBe(400);
-    expect((badSlug.json().error.details as { field: string }[]).map((d) => d.field)).toEqual(
+    const details = badSlug.json().error.details as { field: string; problem: string }[];
+    expect(details.map((d) => d.field)).toEqual(
       expect.arrayContaining(['body.slug', 'body.click_id_param', 'body.extra']),
+    );
+    // Said in words, not as the pattern.
+    expect(details.find((d) => d.field === 'body.slug')?.problem).toBe(
+      'must be 1 to 100 letters, digits, "-" or "_", starting with a letter or digit',
     );
     // Another tenant cannot see or change this tenant's link.
     expect((await t.call('GET', `/api/v1/links/${hotmart.id}`, other.keys.admin)).statusCode).toBe(404);
