@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type TestBrowser } from './browser.ts';
 import { startListeningRastro, type ListeningRastro } from './server.ts';
-import { createTenant } from './tenant.ts';
+import { createTenant, type DashboardTenant } from './tenant.ts';
 
 /**
  * Addresses are typed, pasted and edited by hand: a filter in the URL that is not valid (a date that
@@ -14,12 +14,13 @@ describe('dashboard: URL filters and render errors (browser)', () => {
   let server: ListeningRastro;
   let browser: TestBrowser;
   let page: Page;
+  let tenant: DashboardTenant;
   const errors: string[] = [];
 
   beforeAll(async () => {
     server = await startListeningRastro({}, {});
     browser = await launchBrowser();
-    const tenant = await createTenant(server.url, 'Loja URL');
+    tenant = await createTenant(server.url, 'Loja URL');
     const opened = await browser.newPage('desktop');
     await tenant.signIn(opened.context);
     page = opened.page;
@@ -67,7 +68,7 @@ describe('dashboard: URL filters and render errors (browser)', () => {
       for (const ignored of c.ignored) expect(notice, c.path).toContain(ignored);
       // Ignored means not sent: the API had nothing to refuse.
       expect(await page.locator('.notice-bad').count(), c.path).toBe(0);
-      expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').count(), c.path).toBe(5);
+      expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').count(), c.path).toBe(6);
     }
     await browser.screenshot(page, 'url-filters-ignored', false);
     // A valid date in another form than ISO is understood, not ignored.
@@ -81,6 +82,12 @@ describe('dashboard: URL filters and render errors (browser)', () => {
       dispatchEvent(new PopStateEvent('popstate'));
     });
     await page.getByTestId('back-link').waitFor();
+    // Nor is a rejected request's address that is not an id.
+    await page.goto(`${server.url}/rejections/nope`);
+    await page.getByTestId('back-link').waitFor();
+    // The API kept no rejected request: the dashboard sent nothing it would refuse.
+    const kept = await tenant.api<{ items: { url: string; message: string }[] }>('GET', '/rejections');
+    expect(kept.items.map((r) => `${r.url}: ${r.message}`)).toEqual([]);
     expect(errors).toEqual([]);
   });
 

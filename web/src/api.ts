@@ -18,6 +18,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The API's `details`: for `validation_failed`, one `{field, problem}` per bad field. */
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -60,8 +62,8 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   const text = await res.text();
   const data = text ? (JSON.parse(text) as unknown) : undefined;
   if (!res.ok) {
-    const err = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
-    const error = new ApiError(res.status, err?.code ?? 'error', err?.message ?? res.statusText);
+    const err = (data as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+    const error = new ApiError(res.status, err?.code ?? 'error', err?.message ?? res.statusText, err?.details);
     if (res.status === 401 && options.token === undefined) unauthorizedListeners.forEach((fn) => fn());
     throw error;
   }
@@ -84,6 +86,8 @@ export interface Me {
   tenant_id: string;
   name: string;
   scope: string;
+  /** The id of the key signed in with, when the server says it (older servers do not). */
+  key_id?: string;
 }
 
 export interface Destination {
@@ -94,6 +98,8 @@ export interface Destination {
   enabled: boolean;
   status: string;
   status_reason: string | null;
+  rate_per_second?: number;
+  batch_size?: number;
   created_at: string;
 }
 
@@ -242,4 +248,23 @@ export interface ApiKey {
   prefix: string;
   created_at: string;
   revoked_at: string | null;
+}
+
+/** A request the API refused (bad input, bad signature), kept for inspection. */
+export interface Rejection {
+  id: string;
+  at: string;
+  /** The route, e.g. `/api/v1/events`. */
+  source: string;
+  method: string;
+  url: string;
+  code: string;
+  message: string;
+  /** For `validation_failed`: `{field, problem}[]`; other codes may carry an object or null. */
+  details: unknown;
+}
+
+export interface RejectionDetail extends Rejection {
+  /** The body as received (kept sealed, opened for this answer), or null when there was none. */
+  body: string | null;
 }

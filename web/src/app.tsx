@@ -10,6 +10,7 @@ import { EventsPage } from './pages/events.tsx';
 import { OnboardingPage } from './pages/onboarding.tsx';
 import { OperatorPage } from './pages/operator.tsx';
 import { QualityPage } from './pages/quality.tsx';
+import { RejectionDetailPage, RejectionsPage } from './pages/rejections.tsx';
 import { SignInPage } from './pages/signin.tsx';
 import { Link, navigate, useLocation } from './router.tsx';
 import { UrlParams } from './url-params.ts';
@@ -17,6 +18,7 @@ import { UrlParams } from './url-params.ts';
 const NAV = [
   { href: '/events', label: 'Events', icon: '≡' },
   { href: '/dead-letters', label: 'Dead letters', icon: '⚠' },
+  { href: '/rejections', label: 'Rejected requests', icon: '⊘' },
   { href: '/quality', label: 'Signal quality', icon: '◔' },
   { href: '/onboarding', label: 'Setup', icon: '✚' },
   { href: '/audit', label: 'Audit', icon: '§' },
@@ -62,11 +64,14 @@ export function App() {
 
   let page;
   const detail = /^\/events\/([^/]+)$/.exec(path);
+  const rejection = /^\/rejections\/([^/]+)$/.exec(path);
   if (detail) page = <EventDetailPage id={safeDecode(detail[1] ?? '')} />;
+  else if (rejection) page = <RejectionDetailPage id={safeDecode(rejection[1] ?? '')} />;
   else if (path === '/events') page = <EventsPage />;
   else if (path === '/dead-letters') page = <DeadLettersPage />;
   else if (path === '/quality') page = <QualityPage />;
-  else if (path === '/onboarding') page = <OnboardingPage />;
+  else if (path === '/rejections') page = <RejectionsPage />;
+  else if (path === '/onboarding') page = <OnboardingPage me={me} />;
   else if (path === '/audit') page = <AuditPage />;
   else
     page = (

@@ -1,5 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { ApiError } from '../api.ts';
+import type { FormProblems } from '../problems.ts';
 import type { IgnoredParam } from '../url-params.ts';
 
 export function Badge({ tone = 'neutral', children, title }: { tone?: string; children: ReactNode; title?: string }) {
@@ -34,6 +35,13 @@ const STATUS_TONE: Record<string, string> = {
   unmatched: 'muted',
   refunded: 'warn',
   chargeback: 'bad',
+  // Error codes (rejected requests).
+  validation_failed: 'bad',
+  bad_json: 'bad',
+  invalid_signature: 'bad',
+  payload_too_large: 'warn',
+  unsupported_media_type: 'warn',
+  conflict: 'warn',
 };
 
 export const StatusBadge = ({ status, title }: { status: string; title?: string }) => (
@@ -145,13 +153,50 @@ export function Spinner({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
-export function Field({ label, hint, children }: { label: string; hint?: ReactNode; children: ReactNode }) {
+export function Field({
+  label,
+  hint,
+  error,
+  children,
+}: {
+  label: string;
+  hint?: ReactNode;
+  /** What the API found wrong with this input, in a person's words (see problems.ts). */
+  error?: string;
+  children: ReactNode;
+}) {
   return (
-    <label className="field">
+    <label className={error ? 'field has-error' : 'field'}>
       <span className="field-label">{label}</span>
       {children}
+      {error && (
+        <span className="field-error" data-testid="field-error">
+          {error}
+        </span>
+      )}
       {hint && <span className="field-hint">{hint}</span>}
     </label>
+  );
+}
+
+/**
+ * A form's error: when the API named fields, those show at their inputs (`problems`) and this says
+ * so, listing only the problems that have no input; any other error as ErrorNote shows it.
+ */
+export function FormErrorNote({ error, problems }: { error: unknown; problems: FormProblems }) {
+  if (!error) return null;
+  if (!problems.anyField && problems.rest.length === 0) return <ErrorNote error={error} />;
+  return (
+    <Notice tone="bad">
+      {problems.anyField && <p>Check the fields marked in red.</p>}
+      {problems.rest.length > 0 && (
+        <ul className="problems">
+          {problems.rest.map((line) => (
+            <li key={line}>{line}</li>
+          ))}
+        </ul>
+      )}
+    </Notice>
   );
 }
 

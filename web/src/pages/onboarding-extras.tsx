@@ -1,13 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import {
-  api,
-  optional,
-  type ApiKey,
-  type GatewayConnection,
-  type Link as RedirectLink,
-  type Page,
-  type Receipt,
-} from '../api.ts';
+import { api, optional, type GatewayConnection, type Link as RedirectLink, type Page, type Receipt } from '../api.ts';
 import { Card, CopyButton, ErrorNote, Field, Notice, StatusBadge, StepTitle, useLoad } from '../components/ui.tsx';
 import { ago, dateTime } from '../format.ts';
 
@@ -23,58 +15,6 @@ const GATEWAYS: { id: string; label: string; secret: string | null }[] = [
   { id: 'woocommerce', label: 'WooCommerce', secret: 'Webhook secret' },
   { id: 'generic', label: 'Other (generic format)', secret: 'HMAC secret' },
 ];
-
-export function KeysSection({ n, onIngestKey }: { n: number; onIngestKey: (key: string) => void }) {
-  const keys = useLoad(() => api<{ items: ApiKey[] }>('/keys'), []);
-  const [created, setCreated] = useState<{ key: string; scope: string } | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const create = async (scope: 'ingest' | 'admin') => {
-    setError(null);
-    try {
-      const res = await api<{ key: string; scope: string }>('/keys', {
-        body: { scope, name: scope === 'ingest' ? 'website snippet' : 'dashboard' },
-      });
-      setCreated(res);
-      if (scope === 'ingest') onIngestKey(res.key);
-      keys.reload();
-    } catch (err) {
-      setError(err);
-    }
-  };
-  const active = (keys.data?.items ?? []).filter((k) => !k.revoked_at);
-  return (
-    <Card title={<StepTitle n={n} title="API keys" done={active.some((k) => k.scope === 'ingest')} />} id="step-keys">
-      <p className="muted">
-        Ingest keys send events (snippet, server); admin keys also read and configure. Keys are stored hashed: a new key
-        is shown once.
-      </p>
-      <ul className="plain-list">
-        {active.map((k) => (
-          <li key={k.id}>
-            <span className="mono">{k.prefix}…</span> <StatusBadge status={k.scope === 'admin' ? 'admin' : 'ingest'} />{' '}
-            <span className="muted small">
-              {k.name || 'unnamed'} · created {ago(k.created_at)}
-            </span>
-          </li>
-        ))}
-      </ul>
-      <div className="form-actions">
-        <button className="btn" onClick={() => void create('ingest')}>
-          New ingest key
-        </button>
-        <button className="btn btn-link" onClick={() => void create('admin')}>
-          New admin key
-        </button>
-      </div>
-      {created && (
-        <Notice tone="ok">
-          New {created.scope} key: <code className="break">{created.key}</code> <CopyButton text={created.key} />
-        </Notice>
-      )}
-      <ErrorNote error={error || keys.error} />
-    </Card>
-  );
-}
 
 interface Snippet {
   script_url: string;

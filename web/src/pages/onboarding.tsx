@@ -1,12 +1,14 @@
 import { useState, type FormEvent } from 'react';
-import { api, type Destination, type EventItem, type Page } from '../api.ts';
-import { Badge, Card, ErrorNote, Field, Notice, StatusBadge, StepTitle, useLoad } from '../components/ui.tsx';
-import { ago } from '../format.ts';
-import { Link } from '../router.tsx';
-import { GatewaysSection, KeysSection, LinksSection, SnippetSection } from './onboarding-extras.tsx';
+import { api, type Destination, type Me } from '../api.ts';
+import { Card, ErrorNote, Field, FormErrorNote, StepTitle, useLoad } from '../components/ui.tsx';
+import { formProblems } from '../problems.ts';
+import { KeysSection } from './keys-section.tsx';
+import { MetaDestination } from './meta-destination.tsx';
+import { META_LABELS, TEST_CODE_HINT } from './meta-edit.tsx';
+import { GatewaysSection, LinksSection, SnippetSection } from './onboarding-extras.tsx';
 
 /** Setup: connect Meta and check it, hand out keys, the snippet, gateway webhook URLs and redirect links. */
-export function OnboardingPage() {
+export function OnboardingPage({ me }: { me: Me }) {
   const destinations = useLoad(() => api<{ items: Destination[] }>('/destinations'), []);
   const metas = (destinations.data?.items ?? []).filter((d) => d.type === 'meta_capi');
   const [ingestKey, setIngestKey] = useState<string | null>(null);
@@ -27,7 +29,7 @@ export function OnboardingPage() {
         ))}
         <AddMetaForm first={metas.length === 0} onCreated={destinations.reload} />
       </Card>
-      <KeysSection n={2} onIngestKey={setIngestKey} />
+      <KeysSection n={2} me={me} onIngestKey={setIngestKey} />
       <SnippetSection n={3} ingestKey={ingestKey} />
       <GatewaysSection n={4} />
       <LinksSection n={5} />
@@ -48,6 +50,7 @@ function AddMetaForm({ first, onCreated }: { first: boolean; onCreated: () => vo
     );
   }
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const problems = formProblems(error, META_LABELS);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
@@ -75,13 +78,21 @@ function AddMetaForm({ first, onCreated }: { first: boolean; onCreated: () => vo
   };
   return (
     <form className="form-grid" onSubmit={submit} aria-label="Add a Meta pixel">
-      <Field label="Name">
+      <Field label="Name" error={problems.of('body.name')}>
         <input name="name" value={form.name} onChange={set('name')} required />
       </Field>
-      <Field label="Pixel (dataset) id" hint="Events Manager → Data sources → your pixel → Settings">
+      <Field
+        label="Pixel ID"
+        hint="The dataset id: Events Manager → Data sources → your pixel → Settings"
+        error={problems.of('body.config.pixel_id')}
+      >
         <input name="pixel_id" inputMode="numeric" value={form.pixel_id} onChange={set('pixel_id')} required />
       </Field>
-      <Field label="Conversions API access token" hint="Settings → Conversions API → Generate access token">
+      <Field
+        label="Access token"
+        hint="Conversions API token: Settings → Conversions API → Generate access token"
+        error={problems.of('body.config.access_token')}
+      >
         <input
           name="access_token"
           type="password"
@@ -93,11 +104,12 @@ function AddMetaForm({ first, onCreated }: { first: boolean; onCreated: () => vo
       </Field>
       <Field
         label="Test event code (optional)"
-        hint="Test events tab, e.g. TEST12345: events then go to Test Events only"
+        hint={`${TEST_CODE_HINT} While set, events go to Test Events only.`}
+        error={problems.of('body.config.test_event_code')}
       >
         <input name="test_event_code" value={form.test_event_code} onChange={set('test_event_code')} />
       </Field>
-      <ErrorNote error={error} />
+      <FormErrorNote error={error} problems={problems} />
       <div className="form-actions">
         <button className="btn btn-primary" disabled={busy}>
           {busy ? 'Saving…' : 'Save destination'}
@@ -109,149 +121,5 @@ function AddMetaForm({ first, onCreated }: { first: boolean; onCreated: () => vo
         )}
       </div>
     </form>
-  );
-}
-
-interface TestRun {
-  id: string;
-  status: string;
-  error: string | null;
-  traceId: string | null;
-}
-
-function MetaDestination({ destination: d, onChanged }: { destination: Destination; onChanged: () => void }) {
-  const last = useLoad(
-    () => api<Page<EventItem>>('/events', { query: { destination_id: d.id, limit: 1 } }),
-    [d.id],
-    10_000,
-  );
-  const [test, setTest] = useState<TestRun | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [token, setToken] = useState('');
-  const lastEvent = last.data?.items[0];
-  const lastDelivery = lastEvent?.deliveries.find((x) => x.destination_id === d.id);
-  const hasTestCode = Boolean(d.config.test_event_code);
-
-  const sendTest = async () => {
-    setError(null);
-    setTest(null);
-    try {
-      const now = Date.now();
-      const res = await api<{ events: { id: string }[] }>('/events', {
-        body: {
-          events: [
-            {
-              event_name: 'page_view',
-              event_id: `rastro-setup-${now}`,
-              test: true,
-              action_source: 'website',
-              url: `${location.origin}/rastro-setup-check`,
-              user_agent: navigator.userAgent,
-              fbp: `fb.1.${now}.${Math.floor(Math.random() * 1e10)}`,
-              user: { external_id: 'rastro-setup-check' },
-            },
-          ],
-        },
-      });
-      const id = res.events[0]?.id as string;
-      setTest({ id, status: 'pending', error: null, traceId: null });
-      for (let i = 0; i < 60; i++) {
-        await new Promise((r) => setTimeout(r, 1000));
-        const detail = await api<{
-          deliveries: {
-            destination_id: string;
-            status: string;
-            last_error: string | null;
-            attempts_log: { trace_id?: string }[];
-          }[];
-        }>(`/events/${id}`);
-        const mine = detail.deliveries.find((x) => x.destination_id === d.id);
-        if (!mine) continue;
-        const run = {
-          id,
-          status: mine.status,
-          error: mine.last_error,
-          traceId: mine.attempts_log.at(-1)?.trace_id ?? null,
-        };
-        setTest(run);
-        if (!['pending', 'processing'].includes(mine.status)) break;
-      }
-      last.reload();
-    } catch (err) {
-      setError(err);
-    }
-  };
-
-  const updateToken = async (e: FormEvent) => {
-    e.preventDefault();
-    try {
-      await api(`/destinations/${d.id}`, { method: 'PATCH', body: { config: { access_token: token.trim() } } });
-      setToken('');
-      onChanged();
-    } catch (err) {
-      setError(err);
-    }
-  };
-
-  return (
-    <div className="destination" data-testid="meta-destination">
-      <div className="row-between">
-        <div>
-          <strong>{d.name}</strong> <StatusBadge status={d.status} />{' '}
-          {!d.enabled && <Badge tone="muted">disabled</Badge>}
-          <div className="muted small">
-            pixel <span className="mono">{String(d.config.pixel_id)}</span>
-            {hasTestCode ? (
-              <>
-                {' '}
-                · test code <span className="mono">{String(d.config.test_event_code)}</span>
-              </>
-            ) : (
-              ' · no test event code'
-            )}
-          </div>
-        </div>
-        <button className="btn" onClick={() => void sendTest()} data-testid="send-test-event">
-          Send a test event
-        </button>
-      </div>
-      {d.status === 'paused' && (
-        <form className="row-form" onSubmit={updateToken}>
-          <Notice tone="warn">Paused: {d.status_reason}. Paste a new token to resume.</Notice>
-          <Field label="New access token">
-            <input type="password" value={token} onChange={(e) => setToken(e.target.value)} required />
-          </Field>
-          <button className="btn btn-primary">Update token</button>
-        </form>
-      )}
-      <p className="small" data-testid="last-delivery">
-        {lastEvent ? (
-          <>
-            Last event {ago(lastEvent.received_at)}:{' '}
-            <Link href={`/events/${lastEvent.id}`}>{lastEvent.event_name}</Link>{' '}
-            {lastDelivery && <StatusBadge status={lastDelivery.status} />}
-          </>
-        ) : last.data ? (
-          <span className="muted">No event sent to this destination yet.</span>
-        ) : (
-          <span className="muted">Looking for the last event…</span>
-        )}
-      </p>
-      {test && (
-        <Notice
-          tone={test.status === 'delivered' ? 'ok' : ['pending', 'processing'].includes(test.status) ? 'info' : 'bad'}
-        >
-          <span data-testid="test-result">
-            Test event <StatusBadge status={test.status} />
-            {test.status === 'delivered' && ' — Meta accepted it; it shows in Events Manager → Test events.'}
-            {test.status === 'skipped' && !hasTestCode && ' — add a test event code to this destination to check it.'}
-            {test.error && test.status !== 'delivered' && ` — ${test.error}`}
-          </span>
-          {test.traceId && <span className="muted small mono"> trace {test.traceId}</span>}{' '}
-          <Link href={`/events/${test.id}`}>Details</Link>
-        </Notice>
-      )}
-      <ErrorNote error={error} />
-    </div>
   );
 }
