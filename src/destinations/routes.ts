@@ -94,7 +94,8 @@ export const destinationRoutes: RouteModule = (ctx) => async (app) => {
       config: auth,
       schema: {
         tags: ['destinations'],
-        summary: 'Change a destination; `config` merges over the current one; a paused destination is reactivated',
+        summary:
+          'Change a destination; `config` merges over the current one (a setting set to null is removed); a paused destination is reactivated',
         params: IdParams,
         body: Type.Object(
           {

@@ -59,6 +59,9 @@ function checkConfig(definition: DestinationDefinition, config: Record<string, u
   }
 }
 
+const withoutNulls = (config: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null));
+
 function split(definition: DestinationDefinition, config: Record<string, unknown>) {
   const open: Record<string, unknown> = {};
   const secret: Record<string, unknown> = {};
@@ -182,7 +185,9 @@ export async function updateDestination(
 ): Promise<Row> {
   const current = await getDestinationRow(db, tenantId, id);
   const resolved = resolve(current, secrets);
-  const config = patch.config ? { ...resolved.config, ...patch.config } : resolved.config;
+  // `config` merges over the current settings; a setting given as null is removed (a test event code
+  // that was set only to check the setup must be removable, or every later event stays a test).
+  const config = patch.config ? withoutNulls({ ...resolved.config, ...patch.config }) : resolved.config;
   checkConfig(resolved.definition, config);
   const { open, secret } = split(resolved.definition, config);
   return db

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { notFound } from '../core/errors.ts';
+import { ERROR_CODES, notFound } from '../core/errors.ts';
 import { tenantOf } from '../http/auth.ts';
 import { errorResponses, type RouteModule } from '../http/types.ts';
 
@@ -25,6 +25,7 @@ export const rejectionRoutes: RouteModule = (ctx) => async (app) => {
         summary: 'Rejected requests, newest first',
         querystring: Type.Object({
           source: Type.Optional(Type.String()),
+          code: Type.Optional(Type.Union(Object.keys(ERROR_CODES).map((c) => Type.Literal(c)))),
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
           cursor: Type.Optional(Type.String({ format: 'uuid' })),
         }),
@@ -34,12 +35,13 @@ export const rejectionRoutes: RouteModule = (ctx) => async (app) => {
       },
     },
     async (request) => {
-      const { source, limit, cursor } = request.query;
+      const { source, code, limit, cursor } = request.query;
       let q = ctx.db
         .selectFrom('rejected_requests')
         .select(['rejection_id', 'at', 'source', 'method', 'url', 'code', 'message', 'details'])
         .where('tenant_id', '=', tenantOf(request));
       if (source) q = q.where('source', '=', source);
+      if (code) q = q.where('code', '=', code);
       if (cursor) q = q.where('rejection_id', '<', cursor);
       const rows = await q
         .orderBy('rejection_id', 'desc')

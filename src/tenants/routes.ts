@@ -65,14 +65,24 @@ export const tenantRoutes =
           tags: ['tenants'],
           summary: 'The tenant and scope of the key used',
           response: {
-            200: Type.Object({ tenant_id: Type.String(), name: Type.String(), scope: Type.String() }),
+            200: Type.Object({
+              tenant_id: Type.String(),
+              name: Type.String(),
+              scope: Type.String(),
+              key_id: Type.String({ description: 'The key used (a dashboard signed in with it must not revoke it)' }),
+            }),
             ...errorResponses(401),
           },
         },
       },
       async (request) => {
         const name = request.auth?.tenantName ?? (await getTenant(ctx.db, tenantOf(request)))?.name ?? '';
-        return { tenant_id: tenantOf(request), name, scope: request.auth?.scope ?? '' };
+        return {
+          tenant_id: tenantOf(request),
+          name,
+          scope: request.auth?.scope ?? '',
+          key_id: request.auth?.keyId ?? '',
+        };
       },
     );
 

@@ -40,7 +40,7 @@ describe('demo mode', () => {
     expect(info.adminKey).toMatch(/^rst_admin_/);
     expect(info.reused).toBe(false);
     const me = await get<{ name: string; scope: string }>('/me');
-    expect(me).toEqual({ tenant_id: info.tenantId, name: 'Demo shop', scope: 'admin' });
+    expect(me).toEqual({ tenant_id: info.tenantId, name: 'Demo shop', scope: 'admin', key_id: expect.any(String) });
     const destinations = await get<{ items: { type: string; status: string }[] }>('/destinations');
     expect(destinations.items).toMatchObject([{ type: 'meta_capi', status: 'active' }]);
   });

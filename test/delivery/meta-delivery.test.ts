@@ -200,6 +200,21 @@ describe('delivery to Meta CAPI (emulator)', () => {
     await settled(accepted!.id, 'delivered');
   });
 
+  it('removes a setting patched to null (a test event code set only to check the setup)', async () => {
+    const path = `/api/v1/destinations/${destinationId}`;
+    const set = await t.call('PATCH', path, tenant.keys.admin, { config: { test_event_code: 'TEST123' } });
+    expect(set.json().config.test_event_code).toBe('TEST123');
+    const removed = await t.call('PATCH', path, tenant.keys.admin, { config: { test_event_code: null } });
+    expect(removed.statusCode, removed.body).toBe(200);
+    expect(removed.json().config).not.toHaveProperty('test_event_code');
+    const [sent] = await send([purchase({ event_id: 'after-test-code' })]);
+    await settled(sent!.id, 'delivered');
+    expect(emulator.received().find((r) => r.eventId === 'after-test-code')?.testEventCode).toBeUndefined();
+    // A required setting cannot be removed.
+    const noToken = await t.call('PATCH', path, tenant.keys.admin, { config: { access_token: null } });
+    expect(noToken.json().error.details).toEqual([{ field: 'body.config.access_token', problem: 'is required' }]);
+  });
+
   it('skips consent-denied events visibly and never sends them', async () => {
     const [accepted] = await send([purchase({ event_id: 'no-consent', consent: { ads: false } })]);
     const d = await detail(accepted!.id);
