@@ -1,10 +1,9 @@
-import type { Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetaEmulator } from '../../src/emulators/meta/server.ts';
 import { startEmulator, TOKEN } from '../support/meta.ts';
-import { launchBrowser, type TestBrowser } from './browser.ts';
-import { startListeningRastro, type ListeningRastro } from './server.ts';
-import { addMeta, createTenant, type DashboardTenant } from './tenant.ts';
+import { expectFitsPhone, openSignedIn, type SignedInDashboard, QUICK_RETRIES } from './signed-in.ts';
+import { addMeta } from './tenant.ts';
 
 /**
  * Setup's Meta destinations after they are created: edited (name, pixel, token replaced, test event
@@ -24,44 +23,30 @@ interface DestinationView {
 
 describe('dashboard: editing and deleting destinations (browser)', () => {
   let emulator: MetaEmulator;
-  let server: ListeningRastro;
-  let browser: TestBrowser;
-  let page: Page;
-  let tenant: DashboardTenant;
+  let dash: SignedInDashboard;
   let mainId = '';
-  const errors: string[] = [];
 
-  const destination = (name: string) => page.getByTestId('meta-destination').filter({ hasText: name });
+  const destination = (name: string) => dash.page.getByTestId('meta-destination').filter({ hasText: name });
   const fieldError = (form: Locator, input: string) =>
-    form.locator('label.field', { has: page.locator(`[name=${input}]`) }).getByTestId('field-error');
-  const view = (id: string) => tenant.api<DestinationView>('GET', `/destinations/${id}`);
+    form.locator('label.field', { has: dash.page.locator(`[name=${input}]`) }).getByTestId('field-error');
+  const view = (id: string) => dash.tenant.api<DestinationView>('GET', `/destinations/${id}`);
 
   beforeAll(async () => {
     emulator = await startEmulator();
-    server = await startListeningRastro(
-      { RASTRO_META_GRAPH_URL: emulator.url },
-      { baseDelayMs: 50, maxDelayMs: 200, maxAttempts: 2, throttlePauseMs: 200, breakerThreshold: 1000 },
-    );
-    tenant = await createTenant(server.url, 'Loja Destinos');
-    mainId = await addMeta(tenant, '112233445566778');
-    browser = await launchBrowser();
-    const opened = await browser.newPage('desktop');
-    await tenant.signIn(opened.context);
-    page = opened.page;
-    page.on('pageerror', (e) => errors.push(e.message));
+    dash = await openSignedIn('Loja Destinos', { RASTRO_META_GRAPH_URL: emulator.url }, QUICK_RETRIES);
+    mainId = await addMeta(dash.tenant, '112233445566778');
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await dash?.close();
     await emulator?.close();
   });
 
   it(
     'shows the API field problems at their inputs in plain words, then saves every change',
     async () => {
-      await page.goto(`${server.url}/onboarding`);
+      await dash.page.goto(`${dash.server.url}/onboarding`);
       await destination('Meta pixel').getByRole('button', { name: 'Edit' }).click();
-      const form = page.getByRole('form', { name: 'Edit Meta pixel' });
+      const form = dash.page.getByRole('form', { name: 'Edit Meta pixel' });
       // The token is never shown: the form says it is set, with its last characters.
       expect(await form.getByTestId('token-state').textContent()).toContain(`Set (ends in ${TOKEN.slice(-4)})`);
       expect(await form.locator('input[name=access_token]').inputValue()).toBe('');
@@ -81,7 +66,7 @@ describe('dashboard: editing and deleting destinations (browser)', () => {
       const shown = (await form.textContent()) ?? '';
       expect(shown).toContain('Check the fields marked in red.');
       for (const raw of ['^[0-9]', '[A-Za-z]', 'Expected', 'body.config']) expect(shown).not.toContain(raw);
-      await browser.screenshot(page, 'destinations-field-errors');
+      await dash.browser.screenshot(dash.page, 'destinations-field-errors');
       expect((await view(mainId)).config.pixel_id).toBe('112233445566778'); // nothing saved
 
       await form.locator('input[name=name]').fill('Meta main');
@@ -108,7 +93,7 @@ describe('dashboard: editing and deleting destinations (browser)', () => {
 
       // Enabled again; the new token is the one Meta receives.
       await row.getByRole('button', { name: 'Edit' }).click();
-      const again = page.getByRole('form', { name: 'Edit Meta main' });
+      const again = dash.page.getByRole('form', { name: 'Edit Meta main' });
       expect(await again.getByTestId('token-state').textContent()).toContain(`ends in ${NEW_TOKEN.slice(-4)}`);
       await again.locator('input[name=enabled]').check();
       await again.getByRole('button', { name: 'Save changes' }).click();
@@ -121,7 +106,7 @@ describe('dashboard: editing and deleting destinations (browser)', () => {
         .toBe('Test event delivered: Meta accepted it; it shows in Events Manager → Test events.');
       const sent = emulator.requests().filter((r) => r.pixelId === '998877665544' && r.status === 200);
       expect(sent.map((r) => [r.testEventCode, r.tokenHint])).toEqual([['TEST777', NEW_TOKEN.slice(-4)]]);
-      expect(errors).toEqual([]);
+      expect(dash.errors).toEqual([]);
     },
     STEP_MS,
   );
@@ -130,20 +115,20 @@ describe('dashboard: editing and deleting destinations (browser)', () => {
     'removes a test event code by emptying it (or says plainly that this server cannot yet)',
     async () => {
       // Whether the API removes a config field set to null (a server change): probed on a spare destination.
-      const spare = await addMeta(tenant, '445566778899');
-      await tenant.api('PATCH', `/destinations/${spare}`, { config: { test_event_code: 'TESTX' } });
-      const probe = await fetch(`${server.url}/api/v1/destinations/${spare}`, {
+      const spare = await addMeta(dash.tenant, '445566778899');
+      await dash.tenant.api('PATCH', `/destinations/${spare}`, { config: { test_event_code: 'TESTX' } });
+      const probe = await fetch(`${dash.server.url}/api/v1/destinations/${spare}`, {
         method: 'PATCH',
-        headers: { authorization: `Bearer ${tenant.adminKey}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${dash.tenant.adminKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({ config: { test_event_code: null } }),
       });
       const removable = probe.status === 200;
-      await tenant.api('DELETE', `/destinations/${spare}`);
+      await dash.tenant.api('DELETE', `/destinations/${spare}`);
 
-      await page.goto(`${server.url}/onboarding`);
+      await dash.page.goto(`${dash.server.url}/onboarding`);
       const row = destination('Meta main');
       await row.getByRole('button', { name: 'Edit' }).click();
-      const form = page.getByRole('form', { name: 'Edit Meta main' });
+      const form = dash.page.getByRole('form', { name: 'Edit Meta main' });
       await form.locator('input[name=test_event_code]').fill('');
       await form.getByRole('button', { name: 'Save changes' }).click();
       if (removable) {
@@ -165,10 +150,10 @@ describe('dashboard: editing and deleting destinations (browser)', () => {
   it(
     'explains why a test event needs a test event code, adds one and sends the test',
     async () => {
-      const id = await addMeta(tenant, '556677889900');
-      await tenant.api('PATCH', `/destinations/${id}`, { name: 'Pixel sem código' });
-      const before = (await tenant.api<{ items: unknown[] }>('GET', '/events?limit=200')).items.length;
-      await page.goto(`${server.url}/onboarding`);
+      const id = await addMeta(dash.tenant, '556677889900');
+      await dash.tenant.api('PATCH', `/destinations/${id}`, { name: 'Pixel sem código' });
+      const before = (await dash.tenant.api<{ items: unknown[] }>('GET', '/events?limit=200')).items.length;
+      await dash.page.goto(`${dash.server.url}/onboarding`);
       const row = destination('Pixel sem código');
       expect(await row.textContent()).toContain('no test event code');
       await row.getByTestId('send-test-event').click();
@@ -176,8 +161,8 @@ describe('dashboard: editing and deleting destinations (browser)', () => {
       await why.waitFor();
       expect(await why.textContent()).toMatch(/Test events.* tab only when they carry a test event code/);
       // Nothing was sent: it would only have been skipped.
-      expect((await tenant.api<{ items: unknown[] }>('GET', '/events?limit=200')).items.length).toBe(before);
-      await browser.screenshot(page, 'destinations-test-code-needed');
+      expect((await dash.tenant.api<{ items: unknown[] }>('GET', '/events?limit=200')).items.length).toBe(before);
+      await dash.browser.screenshot(dash.page, 'destinations-test-code-needed');
 
       const form = row.getByRole('form', { name: 'Add a test event code' });
       await form.locator('input[name=test_event_code]').fill('T'.repeat(65));
@@ -192,7 +177,7 @@ describe('dashboard: editing and deleting destinations (browser)', () => {
       expect(emulator.received({ pixelId: '556677889900', isTest: true }).map((r) => r.testEventCode)).toEqual([
         'TEST555',
       ]);
-      await tenant.api('DELETE', `/destinations/${id}`);
+      await dash.tenant.api('DELETE', `/destinations/${id}`);
     },
     STEP_MS,
   );
@@ -201,22 +186,22 @@ describe('dashboard: editing and deleting destinations (browser)', () => {
     'says in one sentence why a test event was skipped',
     async () => {
       // The code was removed after the page loaded (another tab, the API): the page still believes it is set.
-      const id = await addMeta(tenant, '667788990011');
-      await tenant.api('PATCH', `/destinations/${id}`, { name: 'Pixel antigo' });
-      await page.route('**/api/v1/destinations', async (route) => {
+      const id = await addMeta(dash.tenant, '667788990011');
+      await dash.tenant.api('PATCH', `/destinations/${id}`, { name: 'Pixel antigo' });
+      await dash.page.route('**/api/v1/destinations', async (route) => {
         const response = await route.fetch();
         const body = (await response.json()) as { items: DestinationView[] };
         for (const d of body.items) if (d.id === id) d.config.test_event_code = 'TESTOLD';
         await route.fulfill({ response, json: body });
       });
-      await page.goto(`${server.url}/onboarding`);
+      await dash.page.goto(`${dash.server.url}/onboarding`);
       const row = destination('Pixel antigo');
       await row.getByTestId('send-test-event').click();
       await expect
         .poll(() => row.getByTestId('test-result').textContent(), { timeout: 20_000 })
         .toBe('Test event skipped: Rastro did not send it to Meta, because this destination has no test event code.');
-      await page.unroute('**/api/v1/destinations');
-      await tenant.api('DELETE', `/destinations/${id}`);
+      await dash.page.unroute('**/api/v1/destinations');
+      await dash.tenant.api('DELETE', `/destinations/${id}`);
     },
     STEP_MS,
   );
@@ -224,12 +209,12 @@ describe('dashboard: editing and deleting destinations (browser)', () => {
   it(
     'deletes a destination only once confirmed',
     async () => {
-      const id = await addMeta(tenant, '778899001122');
-      await tenant.api('PATCH', `/destinations/${id}`, { name: 'Pixel velho' });
-      await page.goto(`${server.url}/onboarding`);
+      const id = await addMeta(dash.tenant, '778899001122');
+      await dash.tenant.api('PATCH', `/destinations/${id}`, { name: 'Pixel velho' });
+      await dash.page.goto(`${dash.server.url}/onboarding`);
       const row = destination('Pixel velho');
       let asked = '';
-      page.once('dialog', (d) => {
+      dash.page.once('dialog', (d) => {
         asked = d.message();
         void d.dismiss();
       });
@@ -238,18 +223,18 @@ describe('dashboard: editing and deleting destinations (browser)', () => {
       expect(asked).toContain('cannot be undone');
       expect((await view(id)).name).toBe('Pixel velho'); // dismissed: still there
 
-      page.once('dialog', (d) => void d.accept());
+      dash.page.once('dialog', (d) => void d.accept());
       await row.getByRole('button', { name: 'Delete' }).click();
       await row.waitFor({ state: 'detached' });
-      const left = await tenant.api<{ items: DestinationView[] }>('GET', '/destinations');
+      const left = await dash.tenant.api<{ items: DestinationView[] }>('GET', '/destinations');
       expect(left.items.map((d) => d.name)).toEqual(['Meta main']);
-      const ledger = await tenant.api<{ items: { type: string; entity_id: string }[] }>(
+      const ledger = await dash.tenant.api<{ items: { type: string; entity_id: string }[] }>(
         'GET',
         '/ledger?type=destination.deleted',
       );
       expect(ledger.items.some((e) => e.entity_id === id)).toBe(true);
-      expect(await page.getByTestId('meta-destination').count()).toBe(1);
-      expect(errors).toEqual([]);
+      expect(await dash.page.getByTestId('meta-destination').count()).toBe(1);
+      expect(dash.errors).toEqual([]);
     },
     STEP_MS,
   );
@@ -257,15 +242,14 @@ describe('dashboard: editing and deleting destinations (browser)', () => {
   it(
     'fits a phone, with the edit form open',
     async () => {
-      const phone = await browser.newPage('phone');
-      await tenant.signIn(phone.context);
-      await phone.page.goto(`${server.url}/onboarding`);
+      const phone = await dash.phone();
+      await phone.page.goto(`${dash.server.url}/onboarding`);
       const row = phone.page.getByTestId('meta-destination').first();
       await row.getByRole('button', { name: 'Edit' }).click();
       await phone.page.getByRole('form', { name: 'Edit Meta main' }).waitFor();
       await phone.page.getByTestId('api-key').first().waitFor();
-      expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-      await browser.screenshot(phone.page, 'destinations-phone');
+      await expectFitsPhone(phone.page);
+      await dash.browser.screenshot(phone.page, 'destinations-phone');
       await phone.context.close();
     },
     STEP_MS,

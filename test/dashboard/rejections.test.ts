@@ -1,8 +1,5 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type TestBrowser } from './browser.ts';
-import { startListeningRastro, type ListeningRastro } from './server.ts';
-import { createTenant, type DashboardTenant } from './tenant.ts';
+import { expectFitsPhone, openSignedIn, type SignedInDashboard } from './signed-in.ts';
 
 /**
  * Requests the API refused are kept (sealed) for the tenant to inspect: the Rejected requests page
@@ -19,46 +16,39 @@ interface RejectionView {
 }
 
 describe('dashboard: rejected requests (browser)', () => {
-  let server: ListeningRastro;
-  let browser: TestBrowser;
-  let page: Page;
-  let tenant: DashboardTenant;
-  const errors: string[] = [];
+  let dash: SignedInDashboard;
 
   const post = (raw: string) =>
-    fetch(`${server.url}/api/v1/events`, {
+    fetch(`${dash.server.url}/api/v1/events`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${tenant.adminKey}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${dash.tenant.adminKey}`, 'content-type': 'application/json' },
       body: raw,
     });
-  const rows = () => page.locator('[data-testid=rejections-table] tbody tr');
-  const rejections = async () => (await tenant.api<{ items: RejectionView[] }>('GET', '/rejections?limit=200')).items;
+  const rows = () => dash.page.locator('[data-testid=rejections-table] tbody tr');
+  const rejections = async () =>
+    (await dash.tenant.api<{ items: RejectionView[] }>('GET', '/rejections?limit=200')).items;
 
   beforeAll(async () => {
-    server = await startListeningRastro({}, {});
-    tenant = await createTenant(server.url, 'Loja Recusas');
-    browser = await launchBrowser();
-    const opened = await browser.newPage('desktop');
-    await tenant.signIn(opened.context);
-    page = opened.page;
-    page.on('pageerror', (e) => errors.push(e.message));
+    dash = await openSignedIn('Loja Recusas');
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await dash?.close();
   });
 
   it(
     'says what appears here while there is nothing, from the sidebar',
     async () => {
-      await page.goto(`${server.url}/events`);
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rejected requests' }).click();
-      await page.waitForURL('**/rejections');
-      const empty = page.getByTestId('rejections-empty');
+      await dash.page.goto(`${dash.server.url}/events`);
+      await dash.page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Rejected requests' })
+        .click();
+      await dash.page.waitForURL('**/rejections');
+      const empty = dash.page.getByTestId('rejections-empty');
       await empty.waitFor();
       expect(await empty.textContent()).toContain('sends something Rastro cannot accept, it shows here');
-      expect(await page.locator('.nav-item.active').textContent()).toContain('Rejected requests');
-      await browser.screenshot(page, 'rejections-empty', false);
+      expect(await dash.page.locator('.nav-item.active').textContent()).toContain('Rejected requests');
+      await dash.browser.screenshot(dash.page, 'rejections-empty', false);
     },
     STEP_MS,
   );
@@ -74,7 +64,7 @@ describe('dashboard: rejected requests (browser)', () => {
       expect((await post(invalid)).status).toBe(400);
       expect((await post('{"events": [ not json')).status).toBe(400);
 
-      await page.getByRole('button', { name: 'Refresh' }).click();
+      await dash.page.getByRole('button', { name: 'Refresh' }).click();
       await expect.poll(() => rows().count()).toBe(50);
       const first = rows().nth(0);
       expect(await first.locator('td[data-label=Route]').textContent()).toBe('POST /api/v1/events');
@@ -85,11 +75,11 @@ describe('dashboard: rejected requests (browser)', () => {
       expect(await second.getAttribute('title')).toBe(full);
       // Too long for its column: cut with an ellipsis, the whole text in the title.
       expect(await second.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
-      await browser.screenshot(page, 'rejections-list', false);
+      await dash.browser.screenshot(dash.page, 'rejections-list', false);
 
-      await page.getByRole('button', { name: 'Load more' }).click();
+      await dash.page.getByRole('button', { name: 'Load more' }).click();
       await expect.poll(() => rows().count()).toBe(57);
-      expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+      expect(await dash.page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
       const ids = await rejections();
       expect(ids).toHaveLength(57);
     },
@@ -101,27 +91,27 @@ describe('dashboard: rejected requests (browser)', () => {
     async () => {
       const [, invalid] = await rejections();
       await rows().nth(1).click();
-      await page.waitForURL(`**/rejections/${invalid?.id}`);
-      const problems = page.locator('[data-testid=rejection-problems] li');
+      await dash.page.waitForURL(`**/rejections/${invalid?.id}`);
+      const problems = dash.page.locator('[data-testid=rejection-problems] li');
       await problems.first().waitFor();
       expect(await problems.allTextContents()).toEqual(invalid?.details?.map((p) => `${p.field} ${p.problem}`));
-      const body = page.getByTestId('rejection-body');
+      const body = dash.page.getByTestId('rejection-body');
       expect(await body.getAttribute('data-format')).toBe('json');
       const text = (await body.textContent()) ?? '';
       expect(text).toContain('\n  "events": [\n');
       expect(text).toContain('"email": "ana@example.com"');
-      expect(await page.locator('.page').textContent()).toContain('Stored encrypted');
-      expect(await page.locator('.nav-item.active').textContent()).toContain('Rejected requests');
-      await browser.screenshot(page, 'rejections-detail');
+      expect(await dash.page.locator('.page').textContent()).toContain('Stored encrypted');
+      expect(await dash.page.locator('.nav-item.active').textContent()).toContain('Rejected requests');
+      await dash.browser.screenshot(dash.page, 'rejections-detail');
 
-      await page.getByTestId('back-link').click();
+      await dash.page.getByTestId('back-link').click();
       await rows().first().click();
-      const raw = page.getByTestId('rejection-body');
+      const raw = dash.page.getByTestId('rejection-body');
       await raw.waitFor();
       expect(await raw.getAttribute('data-format')).toBe('text');
       expect(await raw.textContent()).toBe('{"events": [ not json');
-      expect(await page.getByTestId('rejection-message').textContent()).toContain('body is not valid JSON');
-      expect(await page.getByTestId('rejection-problems').count()).toBe(0);
+      expect(await dash.page.getByTestId('rejection-message').textContent()).toContain('body is not valid JSON');
+      expect(await dash.page.getByTestId('rejection-problems').count()).toBe(0);
     },
     STEP_MS,
   );
@@ -130,24 +120,23 @@ describe('dashboard: rejected requests (browser)', () => {
     'refuses nothing more when its address is wrong, and fits a phone',
     async () => {
       const before = (await rejections()).length;
-      await page.goto(`${server.url}/rejections/not-an-id`);
-      await expect.poll(() => page.locator('h1').textContent()).toBe('Rejected request not found');
-      await page.goto(`${server.url}/rejections/0198a1b2-0000-7000-8000-000000000001`);
-      await expect.poll(() => page.locator('h1').textContent()).toBe('Rejected request not found');
+      await dash.page.goto(`${dash.server.url}/rejections/not-an-id`);
+      await expect.poll(() => dash.page.locator('h1').textContent()).toBe('Rejected request not found');
+      await dash.page.goto(`${dash.server.url}/rejections/0198a1b2-0000-7000-8000-000000000001`);
+      await expect.poll(() => dash.page.locator('h1').textContent()).toBe('Rejected request not found');
       expect((await rejections()).length).toBe(before);
 
-      const phone = await browser.newPage('phone');
-      await tenant.signIn(phone.context);
-      await phone.page.goto(`${server.url}/rejections`);
+      const phone = await dash.phone();
+      await phone.page.goto(`${dash.server.url}/rejections`);
       await phone.page.locator('[data-testid=rejections-table] tbody tr').first().waitFor();
-      expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-      await browser.screenshot(phone.page, 'rejections-phone', false);
+      await expectFitsPhone(phone.page);
+      await dash.browser.screenshot(phone.page, 'rejections-phone', false);
       await phone.page.locator('[data-testid=rejections-table] tbody tr').nth(1).click();
       await phone.page.getByTestId('rejection-body').waitFor();
-      expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-      await browser.screenshot(phone.page, 'rejections-phone-detail');
+      await expectFitsPhone(phone.page);
+      await dash.browser.screenshot(phone.page, 'rejections-phone-detail');
       await phone.context.close();
-      expect(errors).toEqual([]);
+      expect(dash.errors).toEqual([]);
     },
     STEP_MS,
   );

@@ -1,8 +1,5 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type TestBrowser } from './browser.ts';
-import { startListeningRastro, type ListeningRastro } from './server.ts';
-import { createTenant, type DashboardTenant } from './tenant.ts';
+import { openSignedIn, type SignedInDashboard } from './signed-in.ts';
 
 /**
  * Addresses are typed, pasted and edited by hand: a filter in the URL that is not valid (a date that
@@ -11,24 +8,13 @@ import { createTenant, type DashboardTenant } from './tenant.ts';
  * with the sidebar still working, never as a blank page.
  */
 describe('dashboard: URL filters and render errors (browser)', () => {
-  let server: ListeningRastro;
-  let browser: TestBrowser;
-  let page: Page;
-  let tenant: DashboardTenant;
-  const errors: string[] = [];
+  let dash: SignedInDashboard;
 
   beforeAll(async () => {
-    server = await startListeningRastro({}, {});
-    browser = await launchBrowser();
-    tenant = await createTenant(server.url, 'Loja URL');
-    const opened = await browser.newPage('desktop');
-    await tenant.signIn(opened.context);
-    page = opened.page;
-    page.on('pageerror', (e) => errors.push(e.message));
+    dash = await openSignedIn('Loja URL');
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await dash?.close();
   });
 
   const cases: { path: string; title: string; ignored: string[]; ready: string }[] = [
@@ -61,39 +47,39 @@ describe('dashboard: URL filters and render errors (browser)', () => {
 
   it('renders every page with invalid filters in its address, and says which it ignored', async () => {
     for (const c of cases) {
-      await page.goto(`${server.url}${c.path}`);
-      await expect.poll(() => page.locator('h1').first().textContent(), { message: c.path }).toBe(c.title);
-      await page.locator(c.ready).waitFor();
-      const notice = (await page.getByTestId('ignored-params').textContent()) ?? '';
+      await dash.page.goto(`${dash.server.url}${c.path}`);
+      await expect.poll(() => dash.page.locator('h1').first().textContent(), { message: c.path }).toBe(c.title);
+      await dash.page.locator(c.ready).waitFor();
+      const notice = (await dash.page.getByTestId('ignored-params').textContent()) ?? '';
       for (const ignored of c.ignored) expect(notice, c.path).toContain(ignored);
       // Ignored means not sent: the API had nothing to refuse.
-      expect(await page.locator('.notice-bad').count(), c.path).toBe(0);
-      expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').count(), c.path).toBe(6);
+      expect(await dash.page.locator('.notice-bad').count(), c.path).toBe(0);
+      expect(await dash.page.getByRole('navigation', { name: 'Main' }).getByRole('link').count(), c.path).toBe(6);
     }
-    await browser.screenshot(page, 'url-filters-ignored', false);
+    await dash.browser.screenshot(dash.page, 'url-filters-ignored', false);
     // A valid date in another form than ISO is understood, not ignored.
-    await page.goto(`${server.url}/events?from=2024-05-01T10:30`);
-    await expect.poll(() => page.locator('input[name=from]').inputValue()).toBe('2024-05-01T10:30');
-    expect(await page.getByTestId('ignored-params').count()).toBe(0);
+    await dash.page.goto(`${dash.server.url}/events?from=2024-05-01T10:30`);
+    await expect.poll(() => dash.page.locator('input[name=from]').inputValue()).toBe('2024-05-01T10:30');
+    expect(await dash.page.getByTestId('ignored-params').count()).toBe(0);
     // A stray % in an event's path is not a crash either: the event is simply not found.
     // (The server refuses such a URL itself; the app can still get one through its own history.)
-    await page.evaluate(() => {
+    await dash.page.evaluate(() => {
       history.pushState(null, '', '/events/abc%E0%A4%A');
       dispatchEvent(new PopStateEvent('popstate'));
     });
-    await page.getByTestId('back-link').waitFor();
+    await dash.page.getByTestId('back-link').waitFor();
     // Nor is a rejected request's address that is not an id.
-    await page.goto(`${server.url}/rejections/nope`);
-    await page.getByTestId('back-link').waitFor();
+    await dash.page.goto(`${dash.server.url}/rejections/nope`);
+    await dash.page.getByTestId('back-link').waitFor();
     // The API kept no rejected request: the dashboard sent nothing it would refuse.
-    const kept = await tenant.api<{ items: { url: string; message: string }[] }>('GET', '/rejections');
+    const kept = await dash.tenant.api<{ items: { url: string; message: string }[] }>('GET', '/rejections');
     expect(kept.items.map((r) => `${r.url}: ${r.message}`)).toEqual([]);
-    expect(errors).toEqual([]);
+    expect(dash.errors).toEqual([]);
   });
 
   it('shows a page that fails to render as a message inside the shell, and the sidebar still works', async () => {
     // An answer the dashboard does not expect (here: deliveries missing from an event) breaks the render.
-    await page.route(/\/api\/v1\/events\?/, (route) =>
+    await dash.page.route(/\/api\/v1\/events\?/, (route) =>
       route.fulfill({
         contentType: 'application/json',
         body: JSON.stringify({
@@ -102,17 +88,17 @@ describe('dashboard: URL filters and render errors (browser)', () => {
         }),
       }),
     );
-    await page.goto(`${server.url}/events`);
-    const message = page.getByTestId('render-error');
+    await dash.page.goto(`${dash.server.url}/events`);
+    const message = dash.page.getByTestId('render-error');
     await message.waitFor();
     expect(await message.textContent()).toContain('This page could not be shown');
-    await browser.screenshot(page, 'url-filters-render-error', false);
-    await page.unroute(/\/api\/v1\/events\?/);
+    await dash.browser.screenshot(dash.page, 'url-filters-render-error', false);
+    await dash.page.unroute(/\/api\/v1\/events\?/);
     // The shell survived: another page opens from the sidebar, and coming back renders again.
-    await page.getByRole('link', { name: 'Signal quality' }).click();
-    await expect.poll(() => page.locator('h1').first().textContent()).toBe('Signal quality');
-    await page.getByRole('link', { name: 'Events' }).first().click();
-    await page.locator('form[aria-label=Filters]').waitFor();
-    expect(await page.getByTestId('render-error').count()).toBe(0);
+    await dash.page.getByRole('link', { name: 'Signal quality' }).click();
+    await expect.poll(() => dash.page.locator('h1').first().textContent()).toBe('Signal quality');
+    await dash.page.getByRole('link', { name: 'Events' }).first().click();
+    await dash.page.locator('form[aria-label=Filters]').waitFor();
+    expect(await dash.page.getByTestId('render-error').count()).toBe(0);
   });
 });

@@ -1,7 +1,10 @@
 import type { DeliverySummary, EventItem } from '../api.ts';
+import type { useEventPages } from '../events-list.ts';
 import { ago, dateTime } from '../format.ts';
 import { Link, navigate } from '../router.tsx';
 import { Badge, StatusBadge } from './ui.tsx';
+
+type EventPages = ReturnType<typeof useEventPages>;
 
 /** Statuses that will not be delivered without a replay: why they stopped is shown in the list. */
 export const PROBLEM_STATUSES = new Set(['failed', 'dead']);
@@ -93,6 +96,18 @@ export function EventsTable({
           })}
         </tbody>
       </table>
+    </div>
+  );
+}
+
+/** "Load older events" under an events list while it has more pages. */
+export function LoadOlderEvents({ list }: { list: Pick<EventPages, 'nextCursor' | 'loadMore' | 'loadingMore'> }) {
+  if (!list.nextCursor) return null;
+  return (
+    <div className="center">
+      <button className="btn" onClick={() => void list.loadMore()} disabled={list.loadingMore}>
+        {list.loadingMore ? 'Loading…' : 'Load older events'}
+      </button>
     </div>
   );
 }

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import { api, type LedgerEntry, type Page, type Verify } from '../api.ts';
+import { DateRangeFilter, TextFilter } from '../components/filters.tsx';
 import { Card, ErrorNote, IgnoredParams, Json, Notice, Spinner, useLoad } from '../components/ui.tsx';
-import { ago, dateTime, fromLocalInput, toLocalInput } from '../format.ts';
+import { ago, dateTime } from '../format.ts';
 import { setQuery, useLocation } from '../router.tsx';
 import { UrlParams } from '../url-params.ts';
 
@@ -72,52 +73,21 @@ export function AuditPage() {
         <ErrorNote error={verify.error} />
       )}
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Audit filters">
-        <label>
-          <span>Type</span>
-          <input
-            name="type"
-            list="ledger-types"
-            defaultValue={filters.type ?? ''}
-            placeholder="any"
-            onBlur={(e) => update({ type: e.target.value.trim() || undefined })}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter') update({ type: e.currentTarget.value.trim() || undefined });
-            }}
-          />
+        <TextFilter name="type" label="Type" list="ledger-types" value={filters.type} placeholder="any" update={update}>
           <datalist id="ledger-types">
             {TYPES.map((t) => (
               <option key={t} value={t} />
             ))}
           </datalist>
-        </label>
-        <label>
-          <span>Entity</span>
-          <input
-            name="entity"
-            defaultValue={filters.entity ?? ''}
-            placeholder="destination or destination:<id>"
-            onBlur={(e) => update({ entity: e.target.value.trim() || undefined })}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter') update({ entity: e.currentTarget.value.trim() || undefined });
-            }}
-          />
-        </label>
-        <label>
-          <span>From</span>
-          <input
-            type="datetime-local"
-            value={toLocalInput(filters.from)}
-            onChange={(e) => update({ from: fromLocalInput(e.target.value) })}
-          />
-        </label>
-        <label>
-          <span>To</span>
-          <input
-            type="datetime-local"
-            value={toLocalInput(filters.to)}
-            onChange={(e) => update({ to: fromLocalInput(e.target.value) })}
-          />
-        </label>
+        </TextFilter>
+        <TextFilter
+          name="entity"
+          label="Entity"
+          value={filters.entity}
+          placeholder="destination or destination:<id>"
+          update={update}
+        />
+        <DateRangeFilter from={filters.from} to={filters.to} update={update} />
       </form>
       <ErrorNote error={first.error} />
       {!first.data && !first.error && <Spinner />}

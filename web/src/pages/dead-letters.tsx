@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { api, type Destination } from '../api.ts';
-import { EventsTable } from '../components/events-table.tsx';
+import { EventsTable, LoadOlderEvents } from '../components/events-table.tsx';
+import { ClearFilters, DateRangeFilter, DestinationFilter, EventNameFilter } from '../components/filters.tsx';
 import { Card, ErrorNote, IgnoredParams, Notice, Spinner, useLoad } from '../components/ui.tsx';
 import { countEvents, countLabel, useEventPages, type EventFilters } from '../events-list.ts';
-import { fromLocalInput, toLocalInput } from '../format.ts';
 import { Link, setQuery, useLocation } from '../router.tsx';
 import { UrlParams } from '../url-params.ts';
 
@@ -89,60 +89,13 @@ export function DeadLettersPage() {
         </dd>
       </dl>
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
-        <label>
-          <span>Event name</span>
-          <input
-            name="event_name"
-            defaultValue={filters.event_name ?? ''}
-            placeholder="purchase"
-            onBlur={(e) => update({ event_name: e.target.value.trim() || undefined })}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter') update({ event_name: e.currentTarget.value.trim() || undefined });
-            }}
-          />
-        </label>
-        <label>
-          <span>Destination</span>
-          <select
-            name="destination_id"
-            value={filters.destination_id ?? ''}
-            onChange={(e) => update({ destination_id: e.target.value || undefined })}
-          >
-            <option value="">Any</option>
-            {(destinations.data?.items ?? []).map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          <span>From</span>
-          <input
-            type="datetime-local"
-            name="from"
-            value={toLocalInput(filters.from)}
-            onChange={(e) => update({ from: fromLocalInput(e.target.value) })}
-          />
-        </label>
-        <label>
-          <span>To</span>
-          <input
-            type="datetime-local"
-            name="to"
-            value={toLocalInput(filters.to)}
-            onChange={(e) => update({ to: fromLocalInput(e.target.value) })}
-          />
-        </label>
-        {(Object.values(filters).some(Boolean) || params.ignored.length > 0) && (
-          <button
-            type="button"
-            className="btn btn-link"
-            onClick={() => setQuery({ status: view === 'both' ? undefined : view })}
-          >
-            Clear
-          </button>
-        )}
+        <EventNameFilter value={filters.event_name} update={update} />
+        <DestinationFilter value={filters.destination_id} destinations={destinations.data?.items} update={update} />
+        <DateRangeFilter from={filters.from} to={filters.to} update={update} />
+        <ClearFilters
+          shown={Object.values(filters).some(Boolean) || params.ignored.length > 0}
+          onClear={() => setQuery({ status: view === 'both' ? undefined : view })}
+        />
       </form>
       <Replay
         view={view}
@@ -166,13 +119,7 @@ export function DeadLettersPage() {
       )}
       {items.length > 0 && <EventsTable items={items} destinationNames={names} back={back} />}
       <ErrorNote error={list.moreError} />
-      {nextCursor && (
-        <div className="center">
-          <button className="btn" onClick={() => void list.loadMore()} disabled={list.loadingMore}>
-            {list.loadingMore ? 'Loading…' : 'Load older events'}
-          </button>
-        </div>
-      )}
+      <LoadOlderEvents list={list} />
     </div>
   );
 }

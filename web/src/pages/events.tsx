@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { api, optional, type Destination, type Page } from '../api.ts';
-import { EventsTable } from '../components/events-table.tsx';
+import { EventsTable, LoadOlderEvents } from '../components/events-table.tsx';
+import { ClearFilters, DateRangeFilter, DestinationFilter, EventNameFilter } from '../components/filters.tsx';
 import { Card, ErrorNote, IgnoredParams, Notice, Spinner, useLoad } from '../components/ui.tsx';
 import { useEventPages } from '../events-list.ts';
-import { fromLocalInput, toLocalInput } from '../format.ts';
 import { Link, setQuery, useLocation } from '../router.tsx';
 import { UrlParams } from '../url-params.ts';
 import { MATCH_STATUSES, SalesByMatch } from './sales.tsx';
@@ -30,7 +30,7 @@ export function EventsPage() {
   const hasSales = useLoad(() => optional<Page<unknown>>('/conversions', { query: { limit: 1 } }), []);
   const { status, ...rest } = filters;
   const list = useEventPages(rest, status ? [status] : [], live, LIVE_MS);
-  const { first, items, nextCursor } = list;
+  const { first, items } = list;
 
   const update = (patch: Record<string, string | undefined>) => setQuery({ ...filters, match: matchStatus, ...patch });
   const names = new Map((destinations.data?.items ?? []).map((d) => [d.id, d.name]));
@@ -60,33 +60,8 @@ export function EventsPage() {
             ))}
           </select>
         </label>
-        <label>
-          <span>Event name</span>
-          <input
-            name="event_name"
-            defaultValue={filters.event_name ?? ''}
-            placeholder="purchase"
-            onBlur={(e) => update({ event_name: e.target.value.trim() || undefined })}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter') update({ event_name: e.currentTarget.value.trim() || undefined });
-            }}
-          />
-        </label>
-        <label>
-          <span>Destination</span>
-          <select
-            name="destination_id"
-            value={filters.destination_id ?? ''}
-            onChange={(e) => update({ destination_id: e.target.value })}
-          >
-            <option value="">Any</option>
-            {(destinations.data?.items ?? []).map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <EventNameFilter value={filters.event_name} update={update} />
+        <DestinationFilter value={filters.destination_id} destinations={destinations.data?.items} update={update} />
         {hasSales.data && (
           <label>
             <span>Match (sales)</span>
@@ -98,29 +73,11 @@ export function EventsPage() {
             </select>
           </label>
         )}
-        <label>
-          <span>From</span>
-          <input
-            type="datetime-local"
-            name="from"
-            value={toLocalInput(filters.from)}
-            onChange={(e) => update({ from: fromLocalInput(e.target.value) })}
-          />
-        </label>
-        <label>
-          <span>To</span>
-          <input
-            type="datetime-local"
-            name="to"
-            value={toLocalInput(filters.to)}
-            onChange={(e) => update({ to: fromLocalInput(e.target.value) })}
-          />
-        </label>
-        {(Object.values(filters).some(Boolean) || matchStatus || params.ignored.length > 0) && (
-          <button type="button" className="btn btn-link" onClick={() => setQuery({})}>
-            Clear
-          </button>
-        )}
+        <DateRangeFilter from={filters.from} to={filters.to} update={update} />
+        <ClearFilters
+          shown={Object.values(filters).some(Boolean) || Boolean(matchStatus) || params.ignored.length > 0}
+          onClear={() => setQuery({})}
+        />
       </form>
       {(filters.status === 'dead' || filters.status === 'failed') && !matchStatus && (
         <Notice>
@@ -142,13 +99,7 @@ export function EventsPage() {
             </Card>
           )}
           {items.length > 0 && <EventsTable items={items} destinationNames={names} back={back} />}
-          {nextCursor && (
-            <div className="center">
-              <button className="btn" onClick={() => void list.loadMore()} disabled={list.loadingMore}>
-                {list.loadingMore ? 'Loading…' : 'Load older events'}
-              </button>
-            </div>
-          )}
+          <LoadOlderEvents list={list} />
         </>
       )}
     </div>

@@ -1,10 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { api, type Destination, type EventItem, type Page } from '../api.ts';
-import { Badge, ErrorNote, Field, FormErrorNote, Notice, StatusBadge, useLoad } from '../components/ui.tsx';
+import { FormFooter } from '../components/form-footer.tsx';
+import { Badge, ErrorNote, Field, Notice, StatusBadge, useLoad } from '../components/ui.tsx';
 import { ago } from '../format.ts';
 import { formProblems } from '../problems.ts';
 import { Link } from '../router.tsx';
-import { EditMetaForm, META_LABELS, TEST_CODE_HINT } from './meta-edit.tsx';
+import { EditMetaForm } from './meta-edit.tsx';
+import { META_LABELS, TEST_CODE_HINT, TestEventCodeField } from './meta-fields.tsx';
 
 interface TestRun {
   id: string;
@@ -257,18 +259,20 @@ function AddTestCode({
           remove it (Edit) when you are done.
         </span>
       </Notice>
-      <Field label="Test event code" hint={TEST_CODE_HINT} error={problems.of('body.config.test_event_code')}>
-        <input name="test_event_code" value={code} onChange={(e) => setCode(e.target.value)} required />
-      </Field>
-      <FormErrorNote error={error} problems={problems} />
-      <div className="form-actions">
-        <button className="btn btn-primary" disabled={busy}>
-          {busy ? 'Saving…' : 'Add code and send a test event'}
-        </button>
-        <button type="button" className="btn btn-link" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <TestEventCodeField
+        hint={TEST_CODE_HINT}
+        error={problems.of('body.config.test_event_code')}
+        value={code}
+        onChange={(e) => setCode(e.target.value)}
+        required
+      />
+      <FormFooter
+        error={error}
+        problems={problems}
+        busy={busy}
+        submit="Add code and send a test event"
+        onCancel={onCancel}
+      />
     </form>
   );
 }

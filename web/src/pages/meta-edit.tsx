@@ -1,21 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { api, type Destination } from '../api.ts';
-import { Field, FormErrorNote } from '../components/ui.tsx';
+import { FormFooter } from '../components/form-footer.tsx';
+import { Field } from '../components/ui.tsx';
 import { formProblems, problemsOf } from '../problems.ts';
-
-/** API paths of a Meta destination's fields → the labels on the forms (for the API's field problems). */
-export const META_LABELS: Record<string, string> = {
-  'body.name': 'Name',
-  'body.config.pixel_id': 'Pixel ID',
-  'body.config.access_token': 'Access token',
-  'body.config.test_event_code': 'Test event code',
-  'body.config.default_phone_region': 'Default phone region',
-  'body.enabled': 'Send events to this destination',
-  'body.rate_per_second': 'Events per second',
-  'body.batch_size': 'Events per request',
-};
-
-export const TEST_CODE_HINT = 'Events Manager → your pixel → Test events, e.g. TEST12345.';
+import { META_LABELS, PixelIdField, TEST_CODE_HINT, TestEventCodeField } from './meta-fields.tsx';
 
 /** Why a cleared optional field came back refused: the server keeps config fields a PATCH sets to null. */
 const CANNOT_CLEAR: Record<string, string> = {
@@ -24,6 +12,12 @@ const CANNOT_CLEAR: Record<string, string> = {
     'To stop that now, delete this destination and add it again without a code.',
   'body.config.default_phone_region': 'Default phone region: this server cannot clear it yet; set another region.',
 };
+
+/** The delivery limits, each a whole number from 1. */
+const LIMITS = [
+  { key: 'rate_per_second', hint: 'At most this many sent per second.', max: 100000 },
+  { key: 'batch_size', hint: 'Meta takes up to 1000.', max: 1000 },
+] as const;
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
@@ -105,13 +99,12 @@ export function EditMetaForm({
       <Field label="Name" error={problem('body.name')}>
         <input name="name" value={form.name} onChange={set('name')} required />
       </Field>
-      <Field
-        label="Pixel ID"
+      <PixelIdField
         hint="The dataset id: Events Manager → Data sources → your pixel → Settings."
         error={problem('body.config.pixel_id')}
-      >
-        <input name="pixel_id" inputMode="numeric" value={form.pixel_id} onChange={set('pixel_id')} required />
-      </Field>
+        value={form.pixel_id}
+        onChange={set('pixel_id')}
+      />
       <Field
         label="Access token"
         hint={
@@ -130,13 +123,12 @@ export function EditMetaForm({
           onChange={set('access_token')}
         />
       </Field>
-      <Field
-        label="Test event code"
+      <TestEventCodeField
         hint={`${TEST_CODE_HINT} While set, Meta shows this destination's events in Test Events only; empty it to remove it.`}
         error={problem('body.config.test_event_code')}
-      >
-        <input name="test_event_code" value={form.test_event_code} onChange={set('test_event_code')} />
-      </Field>
+        value={form.test_event_code}
+        onChange={set('test_event_code')}
+      />
       <Field
         label="Default phone region"
         hint="Country of phone numbers written without a country code: BR, US… Optional."
@@ -161,41 +153,14 @@ export function EditMetaForm({
       <details className="form-more">
         <summary>Delivery limits</summary>
         <div className="form-grid">
-          <Field
-            label="Events per second"
-            hint="At most this many sent per second."
-            error={problem('body.rate_per_second')}
-          >
-            <input
-              name="rate_per_second"
-              type="number"
-              min={1}
-              max={100000}
-              value={form.rate_per_second}
-              onChange={set('rate_per_second')}
-            />
-          </Field>
-          <Field label="Events per request" hint="Meta takes up to 1000." error={problem('body.batch_size')}>
-            <input
-              name="batch_size"
-              type="number"
-              min={1}
-              max={1000}
-              value={form.batch_size}
-              onChange={set('batch_size')}
-            />
-          </Field>
+          {LIMITS.map(({ key, hint, max }) => (
+            <Field key={key} label={META_LABELS[`body.${key}`] ?? key} hint={hint} error={problem(`body.${key}`)}>
+              <input name={key} type="number" min={1} max={max} value={form[key]} onChange={set(key)} />
+            </Field>
+          ))}
         </div>
       </details>
-      <FormErrorNote error={error} problems={problems} />
-      <div className="form-actions">
-        <button className="btn btn-primary" disabled={busy}>
-          {busy ? 'Saving…' : 'Save changes'}
-        </button>
-        <button type="button" className="btn btn-link" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormFooter error={error} problems={problems} busy={busy} submit="Save changes" onCancel={onCancel} />
     </form>
   );
 }

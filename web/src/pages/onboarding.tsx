@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { api, type Destination, type Me } from '../api.ts';
-import { Card, ErrorNote, Field, FormErrorNote, StepTitle, useLoad } from '../components/ui.tsx';
+import { FormFooter } from '../components/form-footer.tsx';
+import { Card, ErrorNote, Field, StepTitle, useLoad } from '../components/ui.tsx';
 import { formProblems } from '../problems.ts';
 import { KeysSection } from './keys-section.tsx';
 import { MetaDestination } from './meta-destination.tsx';
-import { META_LABELS, TEST_CODE_HINT } from './meta-edit.tsx';
+import { META_LABELS, PixelIdField, TEST_CODE_HINT, TestEventCodeField } from './meta-fields.tsx';
 import { GatewaysSection, LinksSection, SnippetSection } from './onboarding-extras.tsx';
 
 /** Setup: connect Meta and check it, hand out keys, the snippet, gateway webhook URLs and redirect links. */
@@ -81,13 +82,12 @@ function AddMetaForm({ first, onCreated }: { first: boolean; onCreated: () => vo
       <Field label="Name" error={problems.of('body.name')}>
         <input name="name" value={form.name} onChange={set('name')} required />
       </Field>
-      <Field
-        label="Pixel ID"
+      <PixelIdField
         hint="The dataset id: Events Manager → Data sources → your pixel → Settings"
         error={problems.of('body.config.pixel_id')}
-      >
-        <input name="pixel_id" inputMode="numeric" value={form.pixel_id} onChange={set('pixel_id')} required />
-      </Field>
+        value={form.pixel_id}
+        onChange={set('pixel_id')}
+      />
       <Field
         label="Access token"
         hint="Conversions API token: Settings → Conversions API → Generate access token"
@@ -102,24 +102,20 @@ function AddMetaForm({ first, onCreated }: { first: boolean; onCreated: () => vo
           required
         />
       </Field>
-      <Field
+      <TestEventCodeField
         label="Test event code (optional)"
         hint={`${TEST_CODE_HINT} While set, events go to Test Events only.`}
         error={problems.of('body.config.test_event_code')}
-      >
-        <input name="test_event_code" value={form.test_event_code} onChange={set('test_event_code')} />
-      </Field>
-      <FormErrorNote error={error} problems={problems} />
-      <div className="form-actions">
-        <button className="btn btn-primary" disabled={busy}>
-          {busy ? 'Saving…' : 'Save destination'}
-        </button>
-        {!first && (
-          <button type="button" className="btn btn-link" onClick={() => setOpen(false)}>
-            Cancel
-          </button>
-        )}
-      </div>
+        value={form.test_event_code}
+        onChange={set('test_event_code')}
+      />
+      <FormFooter
+        error={error}
+        problems={problems}
+        busy={busy}
+        submit="Save destination"
+        onCancel={first ? undefined : () => setOpen(false)}
+      />
     </form>
   );
 }

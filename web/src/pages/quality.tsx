@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { emqBand } from '../../../src/quality/emq.ts';
 import { api, type Destination, type QualityReport } from '../api.ts';
 import { Bars, TimeChart, type ChartSeries } from '../components/chart.tsx';
+import { DestinationFilter } from '../components/filters.tsx';
 import { Card, ErrorNote, IgnoredParams, Notice, Spinner, useLoad } from '../components/ui.tsx';
 import { ago, ms, num, pct } from '../format.ts';
 import { setQuery, useLocation } from '../router.tsx';
@@ -136,21 +137,12 @@ export function QualityPage() {
             ))}
           </select>
         </label>
-        <label>
-          <span>Destination</span>
-          <select
-            name="destination_id"
-            value={destinationId ?? ''}
-            onChange={(e) => update({ destination_id: e.target.value || undefined })}
-          >
-            <option value="">All destinations</option>
-            {(destinations.data?.items ?? []).map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <DestinationFilter
+          value={destinationId}
+          destinations={destinations.data?.items}
+          anyLabel="All destinations"
+          update={update}
+        />
         <label>
           <span>Event type</span>
           <select
