@@ -1,11 +1,10 @@
+import { UUID_PATTERN } from '../core/ids.ts';
 import { CliError } from './errors.ts';
-
-// The shape the API's `format: 'uuid'` accepts; checked here so a typo is named as such, not as a database error.
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `value` when it is a UUID, else a one-line error naming the argument (`--tenant`, `<keyId>`) and what it is. */
 export function uuidArgument(argument: string, what: string, value: string): string {
-  if (UUID.test(value)) return value;
+  // Checked here so a typo is named as such, not reported as a database error.
+  if (UUID_PATTERN.test(value)) return value;
   throw new CliError(`${argument} must be ${what} (UUID), not ${JSON.stringify(value)}`);
 }
 

@@ -4,12 +4,13 @@ import { notFound } from '../core/errors.ts';
 import { tenantOf } from '../http/auth.ts';
 import { errorResponses, type RouteModule } from '../http/types.ts';
 import { GATEWAY_IDS } from '../gateways/registry.ts';
+import { MATCH_STATUSES } from '../matching/score.ts';
 import { conversionEventId } from './event-id.ts';
 import { CONVERSION_STATUSES } from './lifecycle.ts';
 import type { ConversionRow } from './to-event.ts';
 
-/** `pending` until the matcher has looked at the conversion. */
-const MATCH_STATUSES = ['pending', 'matched', 'review', 'unmatched'] as const;
+/** A conversion's match status: `pending` until the matcher has looked at it. */
+const MATCH_FILTER = ['pending', ...MATCH_STATUSES];
 
 const view = (r: ConversionRow) => ({
   id: r.conversion_id,
@@ -43,7 +44,7 @@ export const conversionRoutes: RouteModule = (ctx) => async (app) => {
         querystring: Type.Object({
           status: Type.Optional(Type.Union(CONVERSION_STATUSES.map((s) => Type.Literal(s)))),
           gateway: Type.Optional(Type.Union(GATEWAY_IDS.map((g) => Type.Literal(g)))),
-          match_status: Type.Optional(Type.Union(MATCH_STATUSES.map((s) => Type.Literal(s)))),
+          match_status: Type.Optional(Type.Union(MATCH_FILTER.map((s) => Type.Literal(s)))),
           order_id: Type.Optional(Type.String({ maxLength: 200 })),
           // When the sale happened (occurred_at): from inclusive, to exclusive.
           from: Type.Optional(Type.String({ format: 'date-time' })),

@@ -40,4 +40,7 @@ export function newId(): string {
 }
 
 /** URL-safe random token of `bytes` bytes of entropy. */
+/** The textual form of a UUID (any version), as PostgreSQL and the API's `format: 'uuid'` take it. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export const randomToken = (bytes = 24): string => randomBytes(bytes).toString('base64url');

@@ -97,9 +97,9 @@ export async function recordOutcome(
   const write = async (trx: Kysely<Database>) => {
     // The rows are fetched by their physical address (ctid, returned by the claim): a TID scan once
     // the table holds more than a few rows (planned on a nearly empty table it is a sequential scan,
-    // and a cached generic plan is replanned when autovacuum analyzes the growing table). Fetched by primary key (tenant, id = any(ids)) and
-    // joined to a recordset, the plan followed the statistics: with those of a table analyzed while
-    // small, it scanned the tenant's entries of another index, tested each against the id array and
+    // and a cached generic plan is replanned when autovacuum analyzes the growing table). Fetched by
+    // primary key (tenant, id = any(ids)) and joined to a recordset, the plan followed the statistics:
+    // with those of a table analyzed while small, it scanned the tenant's entries of another index, tested each against the id array and
     // joined the recordset in a nested loop, up to 0.8 s for a batch of 1,000 (and before that, a
     // sequential scan). A locked row keeps its ctid; a leased one keeps it unless another worker
     // took it over after its lease ran out: then the old version is either invisible to this

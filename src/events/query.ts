@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { notFound } from '../core/errors.ts';
+import { UUID_PATTERN } from '../core/ids.ts';
 import type { Database } from '../db/schema.ts';
 
 export interface EventFilter {
@@ -11,8 +12,6 @@ export interface EventFilter {
   limit: number;
   cursor?: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Events newest first (ids are time-ordered), with each one's delivery states. */
 export async function listEvents(db: Kysely<Database>, tenantId: string, f: EventFilter) {
@@ -78,7 +77,7 @@ export async function listEvents(db: Kysely<Database>, tenantId: string, f: Even
 /** One event by Rastro id or by event_id: what was received, what was sent, every attempt. */
 export async function getEventDetail(db: Kysely<Database>, tenantId: string, idOrEventId: string) {
   let q = db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId);
-  q = UUID.test(idOrEventId)
+  q = UUID_PATTERN.test(idOrEventId)
     ? q.where((eb) => eb.or([eb('id', '=', idOrEventId), eb('event_id', '=', idOrEventId)]))
     : q.where('event_id', '=', idOrEventId);
   const event = await q.orderBy('id', 'desc').executeTakeFirst();

@@ -56,6 +56,9 @@ export function fieldProblems(context: string | undefined, issues: AjvIssue[]): 
   return problems;
 }
 
+const sizeOf = (bytes: number): string =>
+  bytes >= 2 ** 20 ? `${+(bytes / 2 ** 20).toFixed(1)} MiB` : `${+(bytes / 1024).toFixed(1)} KiB`;
+
 function toRastroError(error: FastifyError, request: FastifyRequest): RastroError {
   if (error instanceof RastroError) return error;
   if (error.validation) {
@@ -67,7 +70,7 @@ function toRastroError(error: FastifyError, request: FastifyRequest): RastroErro
     const limit = request.routeOptions.bodyLimit;
     return new RastroError(
       'payload_too_large',
-      `request body is larger than this route accepts (at most ${(limit / 2 ** 20).toFixed(0)} MiB, ${limit} bytes)`,
+      `request body is larger than this route accepts (at most ${sizeOf(limit)}, ${limit} bytes)`,
       { limit_bytes: limit },
     );
   }

@@ -54,7 +54,8 @@ export function decidingRule(evidence: Evidence[]): MatchRule | undefined {
   return RULE_ORDER.find((r) => evidence.some((e) => e.rule === r));
 }
 
-export type MatchStatus = 'matched' | 'review' | 'unmatched';
+export const MATCH_STATUSES = ['matched', 'review', 'unmatched'] as const;
+export type MatchStatus = (typeof MATCH_STATUSES)[number];
 
 export function statusFor(s: number, auto: number, review: number): MatchStatus {
   if (s >= auto) return 'matched';

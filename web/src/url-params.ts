@@ -9,7 +9,7 @@ export interface IgnoredParam {
   expected: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An ISO string for a date the user typed in any form Date understands, or undefined. */
 export function isoDate(value: string | null | undefined): string | undefined {

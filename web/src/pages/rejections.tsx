@@ -4,11 +4,11 @@ import { Card, ErrorNote, Json, Notice, Spinner, StatusBadge, useLoad } from '..
 import { ago, dateTime } from '../format.ts';
 import { asFieldProblems } from '../problems.ts';
 import { Link, navigate } from '../router.tsx';
+import { UUID } from '../url-params.ts';
 
 const PAGE = 50;
 /** How long the server keeps them (src/retention/task.ts). */
 const KEPT_DAYS = 30;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const route = (r: Rejection) => `${r.method} ${r.source}`;
 
