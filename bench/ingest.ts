@@ -1,12 +1,15 @@
 /**
  * Ingest benchmark: durable events/s and ack latency of the track API (one event per request and
- * batches), and redirect latency of `/go/:slug`, on embedded PGlite and on PostgreSQL, next to a
- * bare Fastify hello-world measured in the same run.
+ * batches), and redirect latency of `/go/:slug`, on embedded PGlite and on PostgreSQL, next to two
+ * ceilings measured in the same run: a bare Fastify hello-world (a server that writes nothing) and,
+ * on PostgreSQL, the durable floor (bench/durable-floor.ts: a server that commits each event and its
+ * pending delivery and nothing else; `--no-floor` skips it).
  *
  *   npx tsx bench/ingest.ts                 # PGlite, plus PostgreSQL when DATABASE_URL is set
  *   npx tsx bench/ingest.ts --pg            # also PostgreSQL on the local test server (127.0.0.1:55432)
  *   npx tsx bench/ingest.ts --duration 10 --connections 64 --batch 100 --rate 2000
  *   npx tsx bench/ingest.ts --pg --engines postgres --only single,rate
+ *   npx tsx bench/ingest-cpu.ts             # the same ingest work per event, in process, no HTTP or database
  *
  * Rastro runs on this process's main thread with role `api` (no delivery workers: ingest alone is
  * measured; each event still writes its pending delivery to the outbox for one Meta destination, and
@@ -21,7 +24,9 @@ import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import type { Rastro } from '../src/runtime/start.ts';
 import { startRastro } from '../src/runtime/start.ts';
+import { withDurableFloor } from './durable-floor.ts';
 import { runLoad, type LoadResult } from './load-worker.ts';
+import { batchBodies, singleBodies } from './track-bodies.ts';
 import {
   argValue,
   BENCH_PIXEL,
@@ -70,39 +75,9 @@ interface LoadOptions {
 /** `elu`: the main thread's event-loop utilization during the load; `busyMs`: its busy time then. */
 type Result = LoadResult & { elu?: number; busyMs?: number };
 
-// Bodies vary per request (a pool of session ids), as real traffic does: one session per request
-// stream, not one hot row.
-const rnd = () => Math.random().toString(36).slice(2, 12);
-const pageView = (i: number) => ({
-  event_name: 'page_view',
-  url: `https://shop.example.com/produto/curso-${i % 50}?utm_source=facebook&utm_campaign=bf`,
-  referrer: 'https://l.facebook.com/',
-  session_id: `rs${rnd()}${rnd()}`,
-  fbp: `fb.1.1700000000000.${1000000000 + (i % 8999999999)}`,
-  fbc: `fb.1.1700000000000.IwAR${rnd()}`,
-  utm_source: 'facebook',
-  utm_campaign: 'bf',
-});
-const lead = (i: number) => ({
-  ...pageView(i),
-  event_name: 'lead',
-  user: { email: `buyer${i}@example.com`, phone: `+55119${10000000 + i}` },
-});
-
 function bodiesFor(options: LoadOptions): { body: string }[] | undefined {
-  if (options.kind === 'single')
-    return Array.from({ length: 2000 }, (_, i) => {
-      const { event_name: _name, ...body } = pageView(i); // the name is in the path
-      return { body: JSON.stringify(body) };
-    });
-  if (options.kind === 'batch') {
-    const size = options.batch ?? BATCH;
-    return Array.from({ length: 200 }, (_, i) => ({
-      body: JSON.stringify({
-        events: Array.from({ length: size }, (_, j) => (j % 10 === 9 ? lead(i * size + j) : pageView(j))),
-      }),
-    }));
-  }
+  if (options.kind === 'single') return singleBodies().map((body) => ({ body }));
+  if (options.kind === 'batch') return batchBodies(options.batch ?? BATCH).map((body) => ({ body }));
   return undefined;
 }
 
@@ -293,6 +268,64 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
   }
 }
 
+/**
+ * The durable floor (bench/durable-floor.ts) under the same loads as Rastro's saturated rows: what a
+ * server that only commits each event and its pending delivery reaches on this machine right now.
+ */
+async function floorRows(serverUrl: string): Promise<Row[]> {
+  const database = await createBenchDatabase('postgres', serverUrl);
+  try {
+    return await withDurableFloor(database.databaseUrl!, benchConfigWindow(), async (floor) => {
+      const rows: Row[] = [];
+      const measure = async (name: string, options: LoadOptions, eventsPerRequest: number) => {
+        if (WARMUP_S > 0) await load({ ...options, seconds: WARMUP_S });
+        await sleep(200);
+        const before = await floor.committed();
+        const pgCpu = new PostgresCpu(serverUrl, database.databaseName!);
+        await pgCpu.start();
+        const result = await load(options);
+        await sleep(200);
+        const pg = await pgCpu.stop();
+        const committed = (await floor.committed()) - before;
+        if (committed < result.ok * eventsPerRequest) {
+          console.error(
+            `  ${name}: ${result.ok * eventsPerRequest} events acknowledged but only ${committed} committed`,
+          );
+        }
+        const per1000 = (ms: number) => (1000 * ms) / committed;
+        rows.push({
+          name,
+          result,
+          committed,
+          eventsPerRequest,
+          cpuPer1000: { server: per1000(result.busyMs ?? Number.NaN), postgres: per1000(pg.clients) },
+        });
+      };
+      if (ONLY.has('single'))
+        await measure(
+          'durable floor, single, saturated',
+          { url: `${floor.url}/track/page_view`, kind: 'single', seconds: DURATION_S, connections: CONNECTIONS },
+          1,
+        );
+      if (ONLY.has('batch'))
+        await measure(
+          `durable floor, batch of ${BATCH}, saturated`,
+          {
+            url: `${floor.url}/track`,
+            kind: 'batch',
+            batch: BATCH,
+            seconds: DURATION_S,
+            connections: Math.max(4, Math.round(CONNECTIONS / 4)),
+          },
+          BATCH,
+        );
+      return rows;
+    });
+  } finally {
+    await database.drop();
+  }
+}
+
 async function main(): Promise<void> {
   const serverUrl = postgresServerUrl(args);
   console.log(
@@ -304,6 +337,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [await helloWorld('bare Fastify hello-world')];
   if (ENGINES.has('pglite')) rows.push(...(await rastroRows('pglite')));
   if (serverUrl && ENGINES.has('postgres')) rows.push(...(await rastroRows('postgres', serverUrl)));
+  if (serverUrl && ENGINES.has('postgres') && !args.includes('--no-floor')) rows.push(...(await floorRows(serverUrl)));
   rows.push(await helloWorld('bare Fastify hello-world (again)'));
 
   const ceiling = Math.max(rows[0]!.result.rps, rows.at(-1)!.result.rps);

@@ -60,6 +60,18 @@ export async function writeToOutbox(
   also: RawBuilder<unknown>[] = [],
 ): Promise<AcceptedEvent[]> {
   if (inputs.length === 0) return [];
+  const { statement, accepted } = outboxStatement(tenantId, inputs, targets, also);
+  await statement.execute(db);
+  return accepted;
+}
+
+/** The outbox write's one statement and what it accepts, built without running it (see writeToOutbox). */
+export function outboxStatement(
+  tenantId: string,
+  inputs: OutboxInput[],
+  targets: ResolvedDestination[],
+  also: RawBuilder<unknown>[] = [],
+): { statement: RawBuilder<unknown>; accepted: AcceptedEvent[] } {
   const now = new Date();
   const events = inputs.map((input) => ({ ...input, id: input.id ?? newId() }));
   const eventRows = events.map(({ id, event, source }) => ({
@@ -105,7 +117,7 @@ export async function writeToOutbox(
   const at = now.toISOString();
   const repeated = `already sent within ${DEDUP_WINDOW_HOURS} h (same event_id and event_name)`;
   const hour = floorHour(now).toISOString();
-  await prepared(sql`
+  const statement = prepared(sql`
     with ev as (
       insert into events (tenant_id, id, event_id, event_name, event_time, received_at, source, payload, session_id,
         consent_ads, is_test, id_mask)
@@ -150,6 +162,7 @@ export async function writeToOutbox(
     union all
     select ${tenantId}::uuid, ${hour}::timestamptz, x.destination_id, x.event_name, x.final_status, x.id_mask,
       count(*)::int, count(*)::int
-    from x group by x.destination_id, x.event_name, x.final_status, x.id_mask`).execute(db);
-  return events.map(({ id, event }) => ({ id, event_id: event.event_id, event_name: event.event_name }));
+    from x group by x.destination_id, x.event_name, x.final_status, x.id_mask`);
+  const accepted = events.map(({ id, event }) => ({ id, event_id: event.event_id, event_name: event.event_name }));
+  return { statement, accepted };
 }

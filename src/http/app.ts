@@ -31,8 +31,11 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    // One log line per request comes from observability.ts, with the fields we want.
+    // One log line per request comes from observability.ts, with the fields we want (request_id
+    // among them), so requests log through the app's logger: a pino child per request (bindings
+    // serialized, redaction compiled) was ~4 % of a track request's CPU.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (logger) => logger,
     bodyLimit: 5 * 1024 * 1024,
     trustProxy: ctx.config.trustedProxies.length > 0 ? ctx.config.trustedProxies : false,
     requestIdHeader: false,

@@ -53,39 +53,18 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): { forgetKey
   const cache = new LRUCache<string, KeyIdentity>({ max: 10_000, ttl: KEY_CACHE_TTL_MS });
   app.decorateRequest('auth', null);
 
-  const resolveKey = async (key: string): Promise<KeyIdentity | undefined> => {
+  /** The key's identity: from the cache at once (every request but the first of a key), else a promise. */
+  const resolveKey = (key: string): KeyIdentity | undefined | Promise<KeyIdentity | undefined> => {
     const hash = hashKey(key);
     const cached = cache.get(hash);
     if (cached) return cached;
-    const found = await findActiveKey(ctx.db, key);
-    if (found) cache.set(hash, found);
-    return found;
+    return findActiveKey(ctx.db, key).then((found) => {
+      if (found) cache.set(hash, found);
+      return found;
+    });
   };
 
-  app.addHook('onRequest', async (request) => {
-    const mode = request.routeOptions.config.auth ?? 'public';
-    if (mode === 'public' || (mode === 'metrics' && !ctx.config.metricsToken)) return;
-    const query = request.query as Record<string, unknown> | undefined;
-    const token = bearer(request) ?? (mode === 'ingest' && typeof query?.key === 'string' ? query.key : undefined);
-    if (!token) {
-      throw new RastroError(
-        'unauthorized',
-        request.headers.authorization
-          ? 'the Authorization header must be "Bearer <key>" (the word Bearer, a space, then the key)'
-          : 'missing credentials: send Authorization: Bearer <key>',
-      );
-    }
-    if (mode === 'metrics') {
-      if (!safeEqual(token, ctx.config.metricsToken!)) throw new RastroError('unauthorized', 'invalid metrics token');
-      return;
-    }
-
-    if (mode === 'operator') {
-      if (!ctx.config.adminToken) throw new RastroError('unauthorized', 'operator token is not configured');
-      if (!safeEqual(token, ctx.config.adminToken)) throw new RastroError('unauthorized', 'invalid operator token');
-      return;
-    }
-    const identity = await resolveKey(token);
+  const admit = (request: FastifyRequest, mode: string, identity: KeyIdentity | undefined): void => {
     if (!identity) throw new RastroError('unauthorized', 'invalid or revoked API key');
     if (mode === 'admin' && identity.scope !== 'admin') {
       throw new RastroError('forbidden', `this route needs an admin key; an ${identity.scope} key was given`);
@@ -96,6 +75,54 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): { forgetKey
       keyId: identity.keyId,
       scope: identity.scope,
     };
+  };
+
+  // Callback style, synchronous when the key is cached: an async hook costs a promise per request.
+  app.addHook('onRequest', (request, _reply, done) => {
+    let pending: Promise<KeyIdentity | undefined> | undefined;
+    let mode: string;
+    try {
+      mode = request.routeOptions.config.auth ?? 'public';
+      if (mode === 'public' || (mode === 'metrics' && !ctx.config.metricsToken)) return done();
+      const query = request.query as Record<string, unknown> | undefined;
+      const token = bearer(request) ?? (mode === 'ingest' && typeof query?.key === 'string' ? query.key : undefined);
+      if (!token) {
+        throw new RastroError(
+          'unauthorized',
+          request.headers.authorization
+            ? 'the Authorization header must be "Bearer <key>" (the word Bearer, a space, then the key)'
+            : 'missing credentials: send Authorization: Bearer <key>',
+        );
+      }
+      if (mode === 'metrics') {
+        if (!safeEqual(token, ctx.config.metricsToken!)) throw new RastroError('unauthorized', 'invalid metrics token');
+        return done();
+      }
+      if (mode === 'operator') {
+        if (!ctx.config.adminToken) throw new RastroError('unauthorized', 'operator token is not configured');
+        if (!safeEqual(token, ctx.config.adminToken)) throw new RastroError('unauthorized', 'invalid operator token');
+        return done();
+      }
+      const identity = resolveKey(token);
+      if (!(identity instanceof Promise)) {
+        admit(request, mode, identity);
+        return done();
+      }
+      pending = identity;
+    } catch (error) {
+      return done(error as Error);
+    }
+    pending.then(
+      (identity) => {
+        try {
+          admit(request, mode, identity);
+        } catch (error) {
+          return done(error as Error);
+        }
+        done();
+      },
+      (error: Error) => done(error),
+    );
   });
 
   return { forgetKey: (hash) => void cache.delete(hash) };

@@ -109,11 +109,11 @@ async function keepRejection(ctx: AppContext, request: FastifyRequest, err: Rast
 export function registerErrorHandling(app: FastifyInstance, ctx: AppContext): void {
   app.setErrorHandler(async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const err = toRastroError(error, request);
-    if (err.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    if (err.statusCode >= 500) request.log.error({ err: error, request_id: request.id }, 'request failed');
     try {
       await keepRejection(ctx, request, err);
     } catch (keepError) {
-      request.log.error({ err: keepError }, 'could not keep rejected request');
+      request.log.error({ err: keepError, request_id: request.id }, 'could not keep rejected request');
     }
     return reply.status(err.statusCode).send(err.toBody());
   });

@@ -1,6 +1,7 @@
 import { Counter, Histogram } from 'prom-client';
 import { newId } from '../core/ids.ts';
-import { writeToOutbox, type AcceptedEvent, type OutboxInput } from '../delivery/outbox.ts';
+import type { RawBuilder } from 'kysely';
+import { outboxStatement, type AcceptedEvent, type OutboxInput } from '../delivery/outbox.ts';
 import { enabledDestinationsCached, type ResolvedDestination } from '../destinations/store.ts';
 import { canonicalizeEvents } from '../events/accept.ts';
 import type { EventInput } from '../events/input-schema.ts';
@@ -27,10 +28,63 @@ const splitExtras = (input: TrackEventInput): [EventInput, TrackExtras] => {
   return [event, { click_id, first_touch, last_touch }];
 };
 
-interface Prepared {
+/** A group's requests made ready to write: canonical events with their ids, and session touches. */
+export interface PreparedTrack {
   tenantId: string;
   outbox: OutboxInput[];
   touches: SessionTouch[];
+}
+
+/**
+ * Canonicalizes each request of a group (hashing at the edge) and reads what its events tell about
+ * their sessions. Pure: one outcome per request, so a bad request is refused alone.
+ */
+export function prepareTrackGroup(
+  items: TrackSubmission[],
+  targets: Map<string, ResolvedDestination[]>,
+  now: Date,
+): Outcome<PreparedTrack>[] {
+  return items.map((item) => {
+    try {
+      const split = item.inputs.map(splitExtras);
+      const outbox = canonicalizeEvents(
+        split.map(([e]) => e),
+        'track',
+        targets.get(item.tenantId)!,
+        { clientIp: item.clientIp, userAgent: item.userAgent },
+        item.field,
+      );
+      const touches: SessionTouch[] = [];
+      outbox.forEach((o, i) => {
+        o.id = newId();
+        const touch = sessionTouchOf(o.event, split[i]![1], now);
+        if (touch) touches.push(touch);
+      });
+      return { ok: true, value: { tenantId: item.tenantId, outbox, touches } };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  });
+}
+
+/** One tenant's statement of a group: its events, deliveries, sessions and identity links. */
+export function trackStatement(
+  tenantId: string,
+  ready: PreparedTrack[],
+  targets: ResolvedDestination[],
+): RawBuilder<unknown> | undefined {
+  const mine = ready.filter((p) => p.tenantId === tenantId);
+  if (mine.length === 0) return undefined;
+  const touches = sessionTouchCtes(
+    tenantId,
+    mine.flatMap((p) => p.touches),
+  );
+  return outboxStatement(
+    tenantId,
+    mine.flatMap((p) => p.outbox),
+    targets,
+    touches,
+  ).statement;
 }
 
 /**
@@ -49,45 +103,15 @@ export async function commitTrackGroup(ctx: AppContext, items: TrackSubmission[]
       ),
     ),
   );
-  const now = new Date();
-  const prepared: Outcome<Prepared>[] = items.map((item) => {
-    try {
-      const split = item.inputs.map(splitExtras);
-      const outbox = canonicalizeEvents(
-        split.map(([e]) => e),
-        'track',
-        targets.get(item.tenantId)!,
-        { clientIp: item.clientIp, userAgent: item.userAgent },
-        item.field,
-      ).map((o) => ({ ...o, id: newId() }));
-      const touches = outbox
-        .map((o, i) => sessionTouchOf(o.event, split[i]![1], now))
-        .filter((t): t is SessionTouch => t !== undefined);
-      return { ok: true, value: { tenantId: item.tenantId, outbox, touches } };
-    } catch (error) {
-      return { ok: false, error };
-    }
-  });
-  const ready = prepared.filter((p): p is { ok: true; value: Prepared } => p.ok).map((p) => p.value);
-  const write = async (db: typeof ctx.db, tenantId: string) => {
-    const mine = ready.filter((p) => p.tenantId === tenantId);
-    if (mine.length === 0) return;
-    const touches = sessionTouchCtes(
-      tenantId,
-      mine.flatMap((p) => p.touches),
-    );
-    await writeToOutbox(
-      db,
-      tenantId,
-      mine.flatMap((p) => p.outbox),
-      targets.get(tenantId)!,
-      touches,
-    );
-  };
-  if (ready.length > 0 && tenants.length === 1) await write(ctx.db, tenants[0]!);
-  else if (ready.length > 0) {
+  const prepared = prepareTrackGroup(items, targets, new Date());
+  const ready = prepared.filter((p): p is { ok: true; value: PreparedTrack } => p.ok).map((p) => p.value);
+  const statements = tenants
+    .map((t) => trackStatement(t, ready, targets.get(t)!))
+    .filter((s): s is RawBuilder<unknown> => s !== undefined);
+  if (statements.length === 1) await statements[0]!.execute(ctx.db);
+  else if (statements.length > 1) {
     await ctx.db.transaction().execute(async (trx) => {
-      for (const tenantId of tenants) await write(trx, tenantId);
+      for (const statement of statements) await statement.execute(trx);
     });
   }
   return prepared.map((p) =>

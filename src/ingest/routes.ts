@@ -35,17 +35,22 @@ export const trackRoutes: RouteModule = (ctx) => async (app) => {
     void reply.header('vary', 'Origin');
   };
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style: server-to-server calls (no Origin) pass without a promise of their own.
+  app.addHook('onRequest', (request, reply, done) => {
     const origin = request.headers.origin;
-    if (!origin || request.method === 'OPTIONS' || !request.auth) return;
-    const { allowed_origins } = await settings.get(request.auth.tenantId);
-    if (!originAllowed(origin, allowed_origins)) {
-      throw new RastroError('forbidden', `origin ${origin} is not allowed to send events for this tenant`, {
-        origin,
-        hint: 'add it to allowed_origins with PATCH /api/v1/ingest/settings',
-      });
-    }
-    allowCors(reply, origin);
+    if (!origin || request.method === 'OPTIONS' || !request.auth) return done();
+    settings.get(request.auth.tenantId).then(({ allowed_origins }) => {
+      if (!originAllowed(origin, allowed_origins)) {
+        return done(
+          new RastroError('forbidden', `origin ${origin} is not allowed to send events for this tenant`, {
+            origin,
+            hint: 'add it to allowed_origins with PATCH /api/v1/ingest/settings',
+          }),
+        );
+      }
+      allowCors(reply, origin);
+      done();
+    }, done);
   });
 
   const preflight = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -134,8 +139,9 @@ export const trackRoutes: RouteModule = (ctx) => async (app) => {
         body: TrackOneInput,
         response: { 202: Accepted, ...errorResponses(400, 401, 403, 413) },
       },
-      preValidation: async (request) => {
+      preValidation: (request, _reply, done) => {
         if (request.body === undefined || request.body === null) request.body = {};
+        done();
       },
     },
     async (request, reply) => {

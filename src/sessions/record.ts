@@ -38,20 +38,25 @@ const HEX64 = /^[0-9a-f]{64}/;
 
 /** The landing data an event carries itself (server-side callers send UTMs and click ids as fields). */
 function touchOf(event: CanonicalEvent, clickId: string | undefined, atS: number): Touch | undefined {
-  const t = compact<Touch>({
+  const { utm, click_ids: ids } = event;
+  // Most events carry none: answer before building anything (the canonical event has no empty values).
+  const landing =
+    utm.source || utm.medium || utm.campaign || utm.content || utm.term || ids.fbclid || ids.gclid || ids.ttclid;
+  if (!landing && !clickId) return undefined;
+  return compact<Touch>({
     at: atS,
-    utm_source: event.utm.source,
-    utm_medium: event.utm.medium,
-    utm_campaign: event.utm.campaign,
-    utm_content: event.utm.content,
-    utm_term: event.utm.term,
-    fbclid: event.click_ids.fbclid,
-    gclid: event.click_ids.gclid,
-    ttclid: event.click_ids.ttclid,
+    utm_source: utm.source,
+    utm_medium: utm.medium,
+    utm_campaign: utm.campaign,
+    utm_content: utm.content,
+    utm_term: utm.term,
+    fbclid: ids.fbclid,
+    gclid: ids.gclid,
+    ttclid: ids.ttclid,
     click_id: clickId,
+    landing_url: event.source_url,
+    referrer: event.referrer,
   });
-  if (Object.keys(t).length === 1) return undefined;
-  return compact<Touch>({ ...t, landing_url: event.source_url, referrer: event.referrer });
 }
 
 /**

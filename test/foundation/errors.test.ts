@@ -96,6 +96,16 @@ describe('error shape and rejected requests', () => {
   it('echoes a request id and counts requests in /metrics', async () => {
     const res = await t.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'abc-123' } });
     expect(res.headers['x-request-id']).toBe('abc-123');
+    // Error answers carry it too (the header is set when the request arrives).
+    const refused = await t.inject({ method: 'GET', url: '/api/v1/events', headers: { 'x-request-id': 'def-456' } });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.headers['x-request-id']).toBe('def-456');
+    const missing = await t.inject({
+      method: 'GET',
+      url: '/api/v1/nothing-here',
+      headers: { 'x-request-id': 'ghi-789' },
+    });
+    expect(missing.headers['x-request-id']).toBe('ghi-789');
     const metrics = (await t.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/rastro_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
     expect(metrics).toContain('rastro_http_request_duration_seconds_bucket');
