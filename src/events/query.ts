@@ -4,7 +4,8 @@ import { UUID_PATTERN } from '../core/ids.ts';
 import type { Database } from '../db/schema.ts';
 
 export interface EventFilter {
-  status?: string;
+  /** Events with a delivery in any of these statuses. */
+  statuses?: string[];
   event_name?: string;
   destination_id?: string;
   from?: Date;
@@ -32,14 +33,15 @@ export async function listEvents(db: Kysely<Database>, tenantId: string, f: Even
   if (f.from) q = q.where('e.received_at', '>=', f.from);
   if (f.to) q = q.where('e.received_at', '<', f.to);
   if (f.cursor) q = q.where('e.id', '<', f.cursor);
-  if (f.status || f.destination_id) {
+  const statuses = f.statuses?.length ? f.statuses : undefined;
+  if (statuses || f.destination_id) {
     q = q.where(({ exists, selectFrom }) =>
       exists(
         selectFrom('deliveries as d')
           .select(sql`1`.as('one'))
           .whereRef('d.tenant_id', '=', 'e.tenant_id')
           .whereRef('d.event_ref', '=', 'e.id')
-          .$if(Boolean(f.status), (s) => s.where('d.status', '=', f.status as never))
+          .$if(statuses !== undefined, (s) => s.where('d.status', 'in', statuses as never[]))
           .$if(Boolean(f.destination_id), (s) => s.where('d.destination_id', '=', f.destination_id as string)),
       ),
     );

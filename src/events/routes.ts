@@ -9,6 +9,13 @@ import { canonicalEventName } from './vocabulary.ts';
 export const MAX_EVENTS_PER_REQUEST = 1000;
 
 const DELIVERY_STATUSES = ['pending', 'processing', 'delivered', 'failed', 'dead', 'deduplicated', 'skipped'];
+const STATUS_LIST = `(?:${DELIVERY_STATUSES.join('|')})`;
+
+/** `status=failed` or several at once, `status=failed,dead`: events with a delivery in any of them. */
+const StatusFilter = Type.String({
+  pattern: `^${STATUS_LIST}(?:,${STATUS_LIST})*$`,
+  errorMessage: `must be one or more of ${DELIVERY_STATUSES.join(', ')}, separated by commas`,
+});
 
 export const eventRoutes: RouteModule = (ctx) => async (app) => {
   app.post(
@@ -66,7 +73,7 @@ export const eventRoutes: RouteModule = (ctx) => async (app) => {
         tags: ['events'],
         summary: 'Events newest first, filtered by delivery status, name, destination and time',
         querystring: Type.Object({
-          status: Type.Optional(Type.Union(DELIVERY_STATUSES.map((s) => Type.Literal(s)))),
+          status: Type.Optional(StatusFilter),
           event_name: Type.Optional(Type.String({ maxLength: 100 })),
           destination_id: Type.Optional(Type.String({ format: 'uuid' })),
           from: Type.Optional(Type.String({ format: 'date-time' })),
@@ -86,6 +93,7 @@ export const eventRoutes: RouteModule = (ctx) => async (app) => {
       const q = request.query;
       return listEvents(ctx.db, tenantOf(request), {
         ...q,
+        statuses: q.status === undefined ? undefined : [...new Set(q.status.split(','))],
         // Stored names are Rastro's: `Purchase` or `pageview` find what ingest stored as `purchase`, `page_view`.
         event_name: q.event_name === undefined ? undefined : canonicalEventName(q.event_name),
         from: q.from ? new Date(q.from) : undefined,

@@ -85,8 +85,8 @@ try {
 
   // The explorer's first pages (src/events/query.ts), for comparison: a rare status scans far back.
   await time('events page, no filter', () => listEvents(db, tenant, { limit: 50 }));
-  await time('events page, status=dead (2 %)', () => listEvents(db, tenant, { limit: 50, status: 'dead' }));
-  await time('events page, status=failed (none)', () => listEvents(db, tenant, { limit: 50, status: 'failed' }));
+  await time('events page, status=dead (2 %)', () => listEvents(db, tenant, { limit: 50, statuses: ['dead'] }));
+  await time('events page, status=failed (none)', () => listEvents(db, tenant, { limit: 50, statuses: ['failed'] }));
 
   const lo = `${floorHour(hour).getTime().toString(16).padStart(12, '0')}`;
   const plan = await sql<{ 'QUERY PLAN': string }>`

@@ -128,6 +128,15 @@ describe('delivery to Meta CAPI (emulator)', () => {
       items: { id: string }[];
     };
     expect(dlq.items.map((i) => i.id)).toContain(accepted!.id);
+    // Several statuses at once: any of them.
+    const ids = async (status: string) =>
+      (
+        (await t.call('GET', `/api/v1/events?status=${status}`, tenant.keys.admin)).json() as {
+          items: { id: string }[];
+        }
+      ).items.map((i) => i.id);
+    expect(await ids('failed,dead')).toContain(accepted!.id);
+    expect(await ids('pending,delivered')).not.toContain(accepted!.id);
 
     const replay = await t.call('POST', '/api/v1/replay', tenant.keys.admin, { destination_id: destinationId });
     expect(replay.json()).toEqual({ replayed: 1 });
@@ -261,7 +270,8 @@ describe('delivery to Meta CAPI (emulator)', () => {
     expect(res.json().error.details).toEqual([
       {
         field: 'querystring.status',
-        problem: expect.stringMatching(/^must be one of "pending", "processing", "delivered", .*"skipped"$/),
+        problem:
+          'must be one or more of pending, processing, delivered, failed, dead, deduplicated, skipped, separated by commas',
       },
     ]);
   });

@@ -9,31 +9,15 @@ export interface EventFilters {
   to?: string;
 }
 
-/**
- * A page of events, newest first, with a delivery in any of `statuses` (any status when empty).
- * GET /events takes one status, so several are read side by side from the same cursor and merged:
- * ids are time-ordered, and the merge stops at the oldest id every unfinished list has reached, so
- * no event is skipped; the next page starts there.
- */
+/** A page of events, newest first, with a delivery in any of `statuses` (any status when empty). */
 export async function fetchEvents(
   filters: EventFilters,
   statuses: readonly string[],
   cursor?: string | null,
   limit = 50,
 ): Promise<Page<EventItem>> {
-  const one = (status?: string) =>
-    api<Page<EventItem>>('/events', { query: { ...filters, status, limit, cursor: cursor ?? undefined } });
-  if (statuses.length <= 1) return one(statuses[0]);
-  const pages = await Promise.all(statuses.map((s) => one(s)));
-  const reached = pages
-    .filter((p) => p.next_cursor)
-    .map((p) => p.items[p.items.length - 1]?.id ?? '')
-    .sort();
-  const boundary = reached[reached.length - 1];
-  const byId = new Map<string, EventItem>();
-  for (const p of pages) for (const e of p.items) if (!boundary || e.id >= boundary) byId.set(e.id, e);
-  const items = [...byId.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-  return { items, next_cursor: boundary ? (items[items.length - 1]?.id ?? null) : null };
+  const status = statuses.length > 0 ? statuses.join(',') : undefined;
+  return api<Page<EventItem>>('/events', { query: { ...filters, status, limit, cursor: cursor ?? undefined } });
 }
 
 const COUNT_LIMIT = 200;
@@ -46,15 +30,14 @@ export interface Count {
 
 /** How many events have a delivery in each status (up to 200 each), and in any of them. */
 export async function countEvents(filters: EventFilters, statuses: readonly string[]) {
-  const pages = await Promise.all(statuses.map((s) => fetchEvents(filters, [s], null, COUNT_LIMIT)));
-  const counts: Record<string, Count> = {};
-  statuses.forEach((s, i) => {
-    const p = pages[i] as Page<EventItem>;
-    counts[s] = { n: p.items.length, more: Boolean(p.next_cursor) };
-  });
-  const any = new Set(pages.flatMap((p) => p.items.map((e) => e.id)));
-  const more = pages.some((p) => p.next_cursor);
-  return { byStatus: counts, any: { n: more ? Math.max(...pages.map((p) => p.items.length)) : any.size, more } };
+  const [any, ...pages] = await Promise.all([
+    fetchEvents(filters, statuses, null, COUNT_LIMIT),
+    ...statuses.map((s) => fetchEvents(filters, [s], null, COUNT_LIMIT)),
+  ]);
+  const count = (p: Page<EventItem>): Count => ({ n: p.items.length, more: Boolean(p.next_cursor) });
+  const byStatus: Record<string, Count> = {};
+  statuses.forEach((s, i) => (byStatus[s] = count(pages[i]!)));
+  return { byStatus, any: count(any!) };
 }
 
 export const countLabel = (c: Count | undefined) => (c ? `${c.n.toLocaleString()}${c.more ? '+' : ''}` : '…');
