@@ -54,6 +54,8 @@ gc.observe({ entryTypes: ['gc'] });
 const tick = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 interface Stages {
+  /** Bytes of the statement's parameters (what PostgreSQL parses), summed. */
+  bytes: number;
   parse: number;
   prepare: number;
   statement: number;
@@ -67,7 +69,7 @@ function run(
   toSubmission: (body: unknown) => TrackSubmission,
   seconds: number,
 ): { stages: Stages; events: number } {
-  const stages: Stages = { parse: 0, prepare: 0, statement: 0, encode: 0 };
+  const stages: Stages = { bytes: 0, parse: 0, prepare: 0, statement: 0, encode: 0 };
   let events = 0;
   let next = 0;
   const end = performance.now() + seconds * 1000;
@@ -90,7 +92,8 @@ function run(
     stages.statement += u - t;
     t = u;
     // What pg does with each parameter before it writes the Bind message: its UTF-8 bytes.
-    for (const p of compiled.parameters) Buffer.from(typeof p === 'string' ? p : JSON.stringify(p));
+    for (const p of compiled.parameters)
+      stages.bytes += Buffer.from(typeof p === 'string' ? p : JSON.stringify(p)).length;
     stages.encode += performance.now() - t;
     events += ready.reduce((n, r) => n + r.outbox.length, 0);
   }
@@ -153,6 +156,7 @@ for (const shape of shapes) {
     us(stages.encode),
     us(total),
     us(gcPause),
+    fmt(stages.bytes / events),
     fmt((events * 1000) / total),
   ]);
 }
@@ -167,6 +171,7 @@ console.log(
       'encode',
       'total µs/event',
       'of it GC',
+      'parameter bytes/event',
       'events/s one core',
     ],
     rows,

@@ -134,20 +134,22 @@ function fold(touches: SessionTouch[]): SessionRow[] {
  */
 export function sessionTouchCtes(tenantId: string, touches: SessionTouch[]): RawBuilder<unknown>[] {
   if (touches.length === 0) return [];
+  // Absent values are left out (jsonb_to_recordset reads them as null), and a first touch that is
+  // the last one too (a new session's) travels once: PostgreSQL parses every byte sent.
   const rows = fold(touches).map((r) => ({
     session_id: r.sessionId,
     first_seen: r.firstSeen.toISOString(),
     last_seen: r.lastSeen.toISOString(),
-    ip: r.values.ip ?? null,
-    user_agent: r.values.userAgent ?? null,
-    fbc: r.values.fbc ?? null,
-    fbp: r.values.fbp ?? null,
-    fbclid: r.values.fbclid ?? null,
-    gclid: r.values.gclid ?? null,
-    ttclid: r.values.ttclid ?? null,
-    click_id: r.values.clickId ?? null,
-    first_touch: r.firstTouch ?? null,
-    last_touch: r.lastTouch ?? null,
+    ip: r.values.ip,
+    user_agent: r.values.userAgent,
+    fbc: r.values.fbc,
+    fbp: r.values.fbp,
+    fbclid: r.values.fbclid,
+    gclid: r.values.gclid,
+    ttclid: r.values.ttclid,
+    click_id: r.values.clickId,
+    first_touch: r.firstTouch === r.lastTouch ? undefined : r.firstTouch,
+    last_touch: r.lastTouch,
     event_count: r.count,
   }));
   const ctes = [
@@ -155,7 +157,7 @@ export function sessionTouchCtes(tenantId: string, touches: SessionTouch[]): Raw
     insert into sessions as s (tenant_id, session_id, first_seen, last_seen, ip, user_agent, fbc, fbp, fbclid, gclid,
       ttclid, click_id, first_touch, last_touch, event_count)
     select ${tenantId}::uuid, r.session_id, r.first_seen, r.last_seen, r.ip, r.user_agent, r.fbc, r.fbp, r.fbclid,
-      r.gclid, r.ttclid, r.click_id, r.first_touch, r.last_touch, r.event_count
+      r.gclid, r.ttclid, r.click_id, coalesce(r.first_touch, r.last_touch), r.last_touch, r.event_count
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(session_id text, first_seen timestamptz,
       last_seen timestamptz, ip text, user_agent text, fbc text, fbp text, fbclid text, gclid text, ttclid text,
       click_id text, first_touch jsonb, last_touch jsonb, event_count integer)
