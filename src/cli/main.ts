@@ -39,6 +39,31 @@ const pointToHelp = (command: Command, path: string): void => {
   command.showHelpAfterError(`See '${path} --help'.`);
   for (const sub of command.commands) pointToHelp(sub, `${path} ${sub.name()}`);
 };
+
+/**
+ * `rastro help [command...]` at every level with subcommands: describes a nested command
+ * (`rastro help keys create`) and calls an unknown name a usage error, where Commander's own help
+ * command takes one name and answers an unknown one with the whole help.
+ */
+const strictHelp = (command: Command): void => {
+  if (command.commands.length === 0) return;
+  for (const sub of command.commands) strictHelp(sub);
+  command.helpCommand(false);
+  command
+    .command('help')
+    .description('Describe a command')
+    .argument('[command...]', 'the command, and its subcommands if it has any')
+    .action((names: string[]) => {
+      let target = command;
+      for (const name of names) {
+        const next = target.commands.find((c) => c.name() === name || c.aliases().includes(name));
+        if (!next) return target.error(`error: unknown command '${name}'`, { code: 'commander.unknownCommand' });
+        target = next;
+      }
+      target.help();
+    });
+};
+strictHelp(program);
 pointToHelp(program, program.name());
 
 try {

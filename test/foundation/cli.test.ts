@@ -162,6 +162,8 @@ describe('rastro CLI', () => {
       expect(help.stdout.split('\n')[2], `${commands[i]!.join(' ')} --help`).toMatch(/^[A-Z]\w+ .{10,}/);
     });
     const keysCreate = helps[commands.findIndex((c) => c.join(' ') === 'keys create')]!.stdout;
+    // `help` names a nested command as `--help` does.
+    expect((await rastro(['help', 'keys', 'create'], env)).stdout).toBe(keysCreate);
     expect(keysCreate).toMatch(/^Usage: rastro keys create --tenant <id> --scope <scope>/);
     expect(keysCreate).toMatch(/--tenant <id> .*\(required\)/);
     expect(keysCreate).toMatch(/--scope <scope> .*\(required\)/);
@@ -182,6 +184,14 @@ describe('rastro CLI', () => {
       ],
       [
         ['keys', 'frob'],
+        ["rastro: unknown command 'frob'", "See 'rastro keys --help'."],
+      ],
+      [
+        ['help', 'bogus'],
+        ["rastro: unknown command 'bogus'", "See 'rastro --help'."],
+      ],
+      [
+        ['help', 'keys', 'frob'],
         ["rastro: unknown command 'frob'", "See 'rastro keys --help'."],
       ],
     ];
