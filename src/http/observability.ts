@@ -17,6 +17,11 @@ export function registerObservability(app: FastifyInstance, registry: Registry):
     registers: [registry],
   });
 
+  // The request line holds only the fields set below (no body, header or URL that could carry a key),
+  // so it skips the logger's redaction paths, which cost more than the rest of the line (wildcards
+  // walk the object: ~5.9 against ~2.6 µs a line, bench/log-line.ts). Every other line keeps them.
+  const requestLog = app.log.child({}, { redact: [] });
+
   // Callback-style hooks: an async hook costs a promise per request on every route.
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
@@ -29,7 +34,7 @@ export function registerObservability(app: FastifyInstance, registry: Registry):
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     duration.observe({ method: request.method, route }, seconds);
     const level = reply.statusCode >= 500 ? 'error' : 'info';
-    request.log[level](
+    requestLog[level](
       {
         request_id: request.id,
         method: request.method,
