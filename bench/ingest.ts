@@ -112,6 +112,8 @@ interface Row {
    * with the machine's other load; these hold still, so they compare builds across runs.
    */
   cpuPer1000?: { server: number; postgres?: number };
+  /** Saturated PostgreSQL runs, Rastro's and the durable floor's, compared by shape at the end. */
+  versus?: { shape: Kind; floor: boolean };
 }
 
 async function helloWorld(name: string): Promise<Row> {
@@ -208,7 +210,8 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
         server: per1000(result.busyMs ?? Number.NaN),
         ...(pg ? { postgres: per1000(pg.clients) } : {}),
       };
-      return { name, result, committed, eventsPerRequest, group, cpuPer1000 };
+      const versus = engine === 'postgres' && !options.rate ? { shape: options.kind, floor: false } : undefined;
+      return { name, result, committed, eventsPerRequest, group, cpuPer1000, ...(versus ? { versus } : {}) };
     };
 
     const base = rastro.url;
@@ -299,6 +302,7 @@ async function floorRows(serverUrl: string): Promise<Row[]> {
           committed,
           eventsPerRequest,
           cpuPer1000: { server: per1000(result.busyMs ?? Number.NaN), postgres: per1000(pg.clients) },
+          versus: { shape: options.kind, floor: true },
         });
       };
       if (ONLY.has('single'))
@@ -388,6 +392,26 @@ async function main(): Promise<void> {
           fmt(c!.server, 1),
           c!.postgres === undefined ? '-' : fmt(c!.postgres, 1),
           c!.postgres === undefined ? '-' : fmt((2 * 1000 * 1000) / (c!.server + c!.postgres)),
+        ]),
+      ),
+    );
+  }
+  const pairs = rows
+    .filter((r) => r.versus && !r.versus.floor)
+    .flatMap((r) => {
+      const floor = rows.find((f) => f.versus?.floor && f.versus.shape === r.versus!.shape);
+      return floor ? [[r, floor] as const] : [];
+    });
+  if (pairs.length > 0) {
+    console.log('\nRastro against the durable floor (same load, same run): the share of the floor it reaches.');
+    console.log(
+      table(
+        ['shape', 'Rastro events/s', 'floor events/s', 'Rastro / floor'],
+        pairs.map(([r, f]) => [
+          r.versus!.shape,
+          fmt(r.committed! / DURATION_S),
+          fmt(f.committed! / DURATION_S),
+          `${fmt((100 * r.committed!) / f.committed!, 1)} %`,
         ]),
       ),
     );
