@@ -77,50 +77,59 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): { forgetKey
     };
   };
 
-  // Callback style, synchronous when the key is cached: an async hook costs a promise per request.
-  app.addHook('onRequest', (request, _reply, done) => {
-    let pending: Promise<KeyIdentity | undefined> | undefined;
-    let mode: string;
+  /**
+   * What the route's mode asks of the request: nothing more (`true`), or the key's identity (at once
+   * when cached, else a promise). Throws what the client is told when the credentials do not do.
+   */
+  const check = (request: FastifyRequest, mode: string): true | ReturnType<typeof resolveKey> => {
+    if (mode === 'public' || (mode === 'metrics' && !ctx.config.metricsToken)) return true;
+    const query = request.query as Record<string, unknown> | undefined;
+    const token = bearer(request) ?? (mode === 'ingest' && typeof query?.key === 'string' ? query.key : undefined);
+    if (!token) {
+      throw new RastroError(
+        'unauthorized',
+        request.headers.authorization
+          ? 'the Authorization header must be "Bearer <key>" (the word Bearer, a space, then the key)'
+          : 'missing credentials: send Authorization: Bearer <key>',
+      );
+    }
+    if (mode === 'metrics') {
+      if (!safeEqual(token, ctx.config.metricsToken!)) throw new RastroError('unauthorized', 'invalid metrics token');
+      return true;
+    }
+    if (mode === 'operator') {
+      if (!ctx.config.adminToken) throw new RastroError('unauthorized', 'operator token is not configured');
+      if (!safeEqual(token, ctx.config.adminToken)) throw new RastroError('unauthorized', 'invalid operator token');
+      return true;
+    }
+    return resolveKey(token);
+  };
+
+  /** `admit` as a callback's error argument: undefined when the identity may pass. */
+  const refusal = (request: FastifyRequest, mode: string, identity: KeyIdentity | undefined): Error | undefined => {
     try {
-      mode = request.routeOptions.config.auth ?? 'public';
-      if (mode === 'public' || (mode === 'metrics' && !ctx.config.metricsToken)) return done();
-      const query = request.query as Record<string, unknown> | undefined;
-      const token = bearer(request) ?? (mode === 'ingest' && typeof query?.key === 'string' ? query.key : undefined);
-      if (!token) {
-        throw new RastroError(
-          'unauthorized',
-          request.headers.authorization
-            ? 'the Authorization header must be "Bearer <key>" (the word Bearer, a space, then the key)'
-            : 'missing credentials: send Authorization: Bearer <key>',
-        );
-      }
-      if (mode === 'metrics') {
-        if (!safeEqual(token, ctx.config.metricsToken!)) throw new RastroError('unauthorized', 'invalid metrics token');
-        return done();
-      }
-      if (mode === 'operator') {
-        if (!ctx.config.adminToken) throw new RastroError('unauthorized', 'operator token is not configured');
-        if (!safeEqual(token, ctx.config.adminToken)) throw new RastroError('unauthorized', 'invalid operator token');
-        return done();
-      }
-      const identity = resolveKey(token);
-      if (!(identity instanceof Promise)) {
-        admit(request, mode, identity);
-        return done();
-      }
-      pending = identity;
+      admit(request, mode, identity);
+      return undefined;
+    } catch (error) {
+      return error as Error;
+    }
+  };
+
+  // Callback style, synchronous when the key is cached: an async hook costs a promise per request.
+  // `done` is called once, outside any try, so an error further down the request is never taken
+  // for an authentication failure.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const mode = request.routeOptions.config.auth ?? 'public';
+    let outcome: ReturnType<typeof check>;
+    try {
+      outcome = check(request, mode);
     } catch (error) {
       return done(error as Error);
     }
-    pending.then(
-      (identity) => {
-        try {
-          admit(request, mode, identity);
-        } catch (error) {
-          return done(error as Error);
-        }
-        done();
-      },
+    if (outcome === true) return done();
+    if (!(outcome instanceof Promise)) return done(refusal(request, mode, outcome));
+    outcome.then(
+      (identity) => done(refusal(request, mode, identity)),
       (error: Error) => done(error),
     );
   });
