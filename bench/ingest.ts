@@ -144,6 +144,49 @@ async function countEvents(rastro: Rastro): Promise<number> {
   return Number(r.rows[0]?.n ?? 0);
 }
 
+/**
+ * One run whose every 202 must be durable: warm-up, the measured load, the CPU each party spent, and
+ * the check that the events committed meanwhile (`count`) cover every acknowledgement. `onStart` is
+ * told just before the measured load begins.
+ */
+async function durableRun(
+  name: string,
+  options: LoadOptions,
+  eventsPerRequest: number,
+  how: {
+    headers?: Record<string, string>;
+    count: () => Promise<number>;
+    pgCpu?: PostgresCpu;
+    onStart?: () => Promise<void>;
+  },
+): Promise<Pick<Row, 'result' | 'committed' | 'cpuPer1000'>> {
+  if (WARMUP_S > 0) await load({ ...options, seconds: WARMUP_S }, how.headers);
+  await sleep(200); // let the warm-up's last groups commit
+  const before = await how.count();
+  await how.onStart?.();
+  await how.pgCpu?.start();
+  const result = await load(options, how.headers);
+  await sleep(200);
+  const pg = await how.pgCpu?.stop();
+  // The open-loop generator's own warm-up requests reached the server too.
+  const committed = (await how.count()) - before - (result.warmupOk ?? 0) * eventsPerRequest;
+  if (result.failed > 0 || result.errors > 0) {
+    console.error(`  ${name}: ${result.failed} non-2xx/3xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  }
+  // Every 202 answered was committed before it was sent.
+  if (committed < result.ok * eventsPerRequest) {
+    console.error(`  ${name}: ${result.ok * eventsPerRequest} events acknowledged but only ${committed} committed`);
+  }
+  // CPU was spent on the open-loop generator's warm-up requests too: they count here.
+  const processed = committed + (result.warmupOk ?? 0) * eventsPerRequest;
+  const per1000 = (ms: number) => (processed > 0 ? (1000 * ms) / processed : Number.NaN);
+  const cpuPer1000 = {
+    server: per1000(result.busyMs ?? Number.NaN),
+    ...(pg ? { postgres: per1000(pg.clients) } : {}),
+  };
+  return { result, committed, cpuPer1000 };
+}
+
 async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row[]> {
   const database = await createBenchDatabase(engine, serverUrl);
   const rastro = await startRastro({ config: benchConfig(database, { RASTRO_ROLE: 'api' }), logger: false });
@@ -176,42 +219,25 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
 
     const track = async (name: string, options: LoadOptions, eventsPerRequest: number): Promise<Row> => {
       await settle(rastro);
-      if (WARMUP_S > 0) await load({ ...options, seconds: WARMUP_S }, auth);
-      await sleep(200); // let the warm-up's last groups commit
-      const before = await countEvents(rastro);
-      const groupsBefore = await groupStats(rastro);
-      const pgCpu =
-        database.serverUrl && database.databaseName
-          ? new PostgresCpu(database.serverUrl, database.databaseName)
-          : undefined;
-      await pgCpu?.start();
-      const result = await load(options, auth);
-      await sleep(200);
-      const pg = await pgCpu?.stop();
-      // The open-loop generator's own warm-up requests reached the server too.
-      const committed = (await countEvents(rastro)) - before - (result.warmupOk ?? 0) * eventsPerRequest;
+      let groupsBefore = await groupStats(rastro);
+      const run = await durableRun(name, options, eventsPerRequest, {
+        headers: auth,
+        count: () => countEvents(rastro),
+        ...(database.serverUrl && database.databaseName
+          ? { pgCpu: new PostgresCpu(database.serverUrl, database.databaseName) }
+          : {}),
+        onStart: async () => {
+          groupsBefore = await groupStats(rastro);
+        },
+      });
       const groupsAfter = await groupStats(rastro);
       const groups = groupsAfter.groups - groupsBefore.groups;
       const group = {
         size: groups > 0 ? (groupsAfter.requests - groupsBefore.requests) / groups : Number.NaN,
         ms: groups > 0 ? (1000 * (groupsAfter.seconds - groupsBefore.seconds)) / groups : Number.NaN,
       };
-      if (result.failed > 0 || result.errors > 0) {
-        console.error(`  ${name}: ${result.failed} non-2xx/3xx, ${result.errors} errors, ${result.timeouts} timeouts`);
-      }
-      // Every 202 answered was committed before it was sent.
-      if (committed < result.ok * eventsPerRequest) {
-        console.error(`  ${name}: ${result.ok * eventsPerRequest} events acknowledged but only ${committed} committed`);
-      }
-      // CPU was spent on the open-loop generator's warm-up requests too: they count here.
-      const processed = committed + (result.warmupOk ?? 0) * eventsPerRequest;
-      const per1000 = (ms: number) => (processed > 0 ? (1000 * ms) / processed : Number.NaN);
-      const cpuPer1000 = {
-        server: per1000(result.busyMs ?? Number.NaN),
-        ...(pg ? { postgres: per1000(pg.clients) } : {}),
-      };
       const versus = engine === 'postgres' && !options.rate ? { shape: options.kind, floor: false } : undefined;
-      return { name, result, committed, eventsPerRequest, group, cpuPer1000, ...(versus ? { versus } : {}) };
+      return { name, ...run, eventsPerRequest, group, ...(versus ? { versus } : {}) };
     };
 
     const base = rastro.url;
@@ -281,29 +307,11 @@ async function floorRows(serverUrl: string): Promise<Row[]> {
     return await withDurableFloor(database.databaseUrl!, benchConfigWindow(), async (floor) => {
       const rows: Row[] = [];
       const measure = async (name: string, options: LoadOptions, eventsPerRequest: number) => {
-        if (WARMUP_S > 0) await load({ ...options, seconds: WARMUP_S });
-        await sleep(200);
-        const before = await floor.committed();
-        const pgCpu = new PostgresCpu(serverUrl, database.databaseName!);
-        await pgCpu.start();
-        const result = await load(options);
-        await sleep(200);
-        const pg = await pgCpu.stop();
-        const committed = (await floor.committed()) - before;
-        if (committed < result.ok * eventsPerRequest) {
-          console.error(
-            `  ${name}: ${result.ok * eventsPerRequest} events acknowledged but only ${committed} committed`,
-          );
-        }
-        const per1000 = (ms: number) => (1000 * ms) / committed;
-        rows.push({
-          name,
-          result,
-          committed,
-          eventsPerRequest,
-          cpuPer1000: { server: per1000(result.busyMs ?? Number.NaN), postgres: per1000(pg.clients) },
-          versus: { shape: options.kind, floor: true },
+        const run = await durableRun(name, options, eventsPerRequest, {
+          count: () => floor.committed(),
+          pgCpu: new PostgresCpu(serverUrl, database.databaseName!),
         });
+        rows.push({ name, ...run, eventsPerRequest, versus: { shape: options.kind, floor: true } });
       };
       if (ONLY.has('single'))
         await measure(

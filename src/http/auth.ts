@@ -64,10 +64,11 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): { forgetKey
     });
   };
 
-  const admit = (request: FastifyRequest, mode: string, identity: KeyIdentity | undefined): void => {
-    if (!identity) throw new RastroError('unauthorized', 'invalid or revoked API key');
+  /** Lets the key's identity through (sets `request.auth`), or answers the error to send instead. */
+  const admit = (request: FastifyRequest, mode: string, identity: KeyIdentity | undefined): RastroError | undefined => {
+    if (!identity) return new RastroError('unauthorized', 'invalid or revoked API key');
     if (mode === 'admin' && identity.scope !== 'admin') {
-      throw new RastroError('forbidden', `this route needs an admin key; an ${identity.scope} key was given`);
+      return new RastroError('forbidden', `this route needs an admin key; an ${identity.scope} key was given`);
     }
     request.auth = {
       tenantId: identity.tenantId,
@@ -75,6 +76,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): { forgetKey
       keyId: identity.keyId,
       scope: identity.scope,
     };
+    return undefined;
   };
 
   /**
@@ -105,16 +107,6 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): { forgetKey
     return resolveKey(token);
   };
 
-  /** `admit` as a callback's error argument: undefined when the identity may pass. */
-  const refusal = (request: FastifyRequest, mode: string, identity: KeyIdentity | undefined): Error | undefined => {
-    try {
-      admit(request, mode, identity);
-      return undefined;
-    } catch (error) {
-      return error as Error;
-    }
-  };
-
   // Callback style, synchronous when the key is cached: an async hook costs a promise per request.
   // `done` is called once, outside any try, so an error further down the request is never taken
   // for an authentication failure.
@@ -127,9 +119,9 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): { forgetKey
       return done(error as Error);
     }
     if (outcome === true) return done();
-    if (!(outcome instanceof Promise)) return done(refusal(request, mode, outcome));
+    if (!(outcome instanceof Promise)) return done(admit(request, mode, outcome));
     outcome.then(
-      (identity) => done(refusal(request, mode, identity)),
+      (identity) => done(admit(request, mode, identity)),
       (error: Error) => done(error),
     );
   });
