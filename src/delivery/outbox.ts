@@ -46,8 +46,10 @@ export function initialStatus(
  * `deduplicated`, never sent again.
  *
  * One statement does it all (events, dedup keys, deliveries): the rows travel as JSON parameters
- * read with `jsonb_to_recordset`, so a request costs one round trip whatever its size or number of
- * destinations, and no bind-parameter limit applies. Being one statement, it is atomic on its own:
+ * read with `json_to_recordset`, so a request costs one round trip whatever its size or number of
+ * destinations, and no bind-parameter limit applies. `json`, not `jsonb`: PostgreSQL then reads each
+ * row's fields from the text without first building a binary document of the whole parameter, and
+ * the payload is stored as the text it arrived in (migration 0015). Being one statement, it is atomic on its own:
  * `db` may be a transaction or the database. `also` adds data-modifying CTEs (e.g. the sessions the
  * events reveal) to the same statement. A target deleted or disabled since `targets` was read
  * (they may come from a short cache) gets no delivery, as if the event had arrived after the change.
@@ -108,7 +110,7 @@ export function outboxStatement(
         event_id: event.event_id,
         event_name: event.event_name,
         status,
-        // Absent rather than null: JSON.stringify leaves it out and jsonb_to_recordset reads null.
+        // Absent rather than null: JSON.stringify leaves it out and json_to_recordset reads null.
         last_error: reason ?? undefined,
         id_mask: eventRows[i]!.id_mask,
       });
@@ -123,12 +125,12 @@ export function outboxStatement(
         consent_ads, is_test, id_mask)
       select ${tenantId}::uuid, e.id, e.event_id, e.event_name, e.event_time, ${at}::timestamptz, e.source, e.payload,
         e.session_id, e.consent_ads, e.is_test, e.id_mask
-      from jsonb_to_recordset(${JSON.stringify(eventRows)}::jsonb) as e(id uuid, event_id text, event_name text,
-        event_time timestamptz, source text, payload jsonb, session_id text, consent_ads boolean, is_test boolean,
+      from json_to_recordset(${JSON.stringify(eventRows)}::json) as e(id uuid, event_id text, event_name text,
+        event_time timestamptz, source text, payload json, session_id text, consent_ads boolean, is_test boolean,
         id_mask integer)
       returning event_name, id_mask
     ), d as (
-      select * from jsonb_to_recordset(${JSON.stringify(deliveries)}::jsonb) as d(delivery_id uuid, event_ref uuid,
+      select * from json_to_recordset(${JSON.stringify(deliveries)}::json) as d(delivery_id uuid, event_ref uuid,
         destination_id uuid, event_id text, event_name text, status text, last_error text, id_mask integer)
       where d.destination_id in (select destination_id from destinations where tenant_id = ${tenantId}::uuid and enabled)
     ), fresh as (

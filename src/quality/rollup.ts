@@ -17,7 +17,7 @@ function presentSql(id: Identifier): string {
         ? `e.payload -> '${id}'`
         : `e.payload #> '{user,${id}}'`;
   return (
-    `(case jsonb_typeof(${path}) when 'array' then jsonb_array_length(${path}) > 0 ` +
+    `(case json_typeof(${path}) when 'array' then json_array_length(${path}) > 0 ` +
     `when 'string' then (${path} #>> '{}') <> '' when 'null' then false else ${path} is not null end)`
   );
 }

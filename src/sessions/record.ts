@@ -129,12 +129,12 @@ function fold(touches: SessionTouch[]): SessionRow[] {
 /**
  * The upserts of one tenant's touches as data-modifying CTEs (`sessions_upsert`, `links_upsert`),
  * to run inside another statement (the track API's outbox write) or alone. The rows travel as one
- * JSON parameter each (`jsonb_to_recordset`): a group of hundreds of sessions costs one bind
+ * JSON parameter each (`json_to_recordset`): a group of hundreds of sessions costs one bind
  * parameter, not fifteen per row, which was most of the client's work.
  */
 export function sessionTouchCtes(tenantId: string, touches: SessionTouch[]): RawBuilder<unknown>[] {
   if (touches.length === 0) return [];
-  // Absent values are left out (jsonb_to_recordset reads them as null), and a first touch that is
+  // Absent values are left out (json_to_recordset reads them as null), and a first touch that is
   // the last one too (a new session's) travels once: PostgreSQL parses every byte sent.
   const rows = fold(touches).map((r) => ({
     session_id: r.sessionId,
@@ -158,7 +158,7 @@ export function sessionTouchCtes(tenantId: string, touches: SessionTouch[]): Raw
       ttclid, click_id, first_touch, last_touch, event_count)
     select ${tenantId}::uuid, r.session_id, r.first_seen, r.last_seen, r.ip, r.user_agent, r.fbc, r.fbp, r.fbclid,
       r.gclid, r.ttclid, r.click_id, coalesce(r.first_touch, r.last_touch), r.last_touch, r.event_count
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(session_id text, first_seen timestamptz,
+    from json_to_recordset(${JSON.stringify(rows)}::json) as r(session_id text, first_seen timestamptz,
       last_seen timestamptz, ip text, user_agent text, fbc text, fbp text, fbclid text, gclid text, ttclid text,
       click_id text, first_touch jsonb, last_touch jsonb, event_count integer)
     on conflict (tenant_id, session_id) do update set
@@ -196,7 +196,7 @@ export function sessionTouchCtes(tenantId: string, touches: SessionTouch[]): Raw
   ctes.push(sql`links_upsert as (
     insert into identity_links as l (tenant_id, kind, hash, session_id, first_seen, last_seen)
     select ${tenantId}::uuid, r.kind, r.hash, r.session_id, r.first, r.last
-    from jsonb_to_recordset(${JSON.stringify(sorted)}::jsonb) as r(kind text, hash text, session_id text,
+    from json_to_recordset(${JSON.stringify(sorted)}::json) as r(kind text, hash text, session_id text,
       first timestamptz, last timestamptz)
     on conflict (tenant_id, kind, hash, session_id) do update set
       first_seen = least(l.first_seen, excluded.first_seen),

@@ -13,6 +13,7 @@ import * as m0011 from './0011_lean_indexes.ts';
 import * as m0012 from './0012_session_updates.ts';
 import * as m0013 from './0013_delivery_key.ts';
 import * as m0014 from './0014_quality_deltas.ts';
+import * as m0015 from './0015_event_payload_json.ts';
 
 /**
  * Numbered, immutable migrations: never edit a released one, add the next number.
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '0012_session_updates': m0012,
   '0013_delivery_key': m0013,
   '0014_quality_deltas': m0014,
+  '0015_event_payload_json': m0015,
 };
