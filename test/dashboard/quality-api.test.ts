@@ -101,7 +101,7 @@ describe('signal quality API (hourly rollup)', () => {
     ];
     for (const payload of samples) {
       const { rows } = await sql<{ mask: number }>`
-        select ${sql.raw(MASK_SQL)} as mask from (select ${JSON.stringify(payload)}::jsonb as payload) e`.execute(
+        select ${sql.raw(MASK_SQL)} as mask from (select ${JSON.stringify(payload)}::json as payload) e`.execute(
         t.rastro.ctx.db,
       );
       expect(rows[0]?.mask, JSON.stringify(payload)).toBe(maskOf(identifiersOf(payload)));
