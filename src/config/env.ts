@@ -33,6 +33,11 @@ const EnvSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
+  RASTRO_REQUEST_LOG: Type.Union([Type.Literal('all'), Type.Literal('errors'), Type.Literal('off')], {
+    default: 'all',
+    description:
+      'Which requests get a log line at info level: all, errors (answers of 400 and above), or off; a busy track API writes thousands a second',
+  }),
   RASTRO_ROLE: Type.Union([Type.Literal('all'), Type.Literal('api'), Type.Literal('worker')], { default: 'all' }),
   RASTRO_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'Public base URL' })),
   RASTRO_META_GRAPH_URL: Type.String({ pattern: '^https?://', default: 'https://graph.facebook.com' }),
@@ -83,6 +88,8 @@ const SECRET_VARIABLES = new Set([
 
 export type Env = Static<typeof EnvSchema>;
 
+export type RequestLogPolicy = Env['RASTRO_REQUEST_LOG'];
+
 export interface Config {
   port: number;
   host: string;
@@ -93,6 +100,8 @@ export interface Config {
   metricsToken?: string | undefined;
   secretKey: string | undefined;
   logLevel: string;
+  /** Which requests get a log line (see RASTRO_REQUEST_LOG). */
+  requestLog: RequestLogPolicy;
   role: 'all' | 'api' | 'worker';
   publicUrl: string | undefined;
   metaGraphUrl: string;
@@ -141,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.RASTRO_METRICS_TOKEN,
     secretKey: e.RASTRO_SECRET_KEY,
     logLevel: e.LOG_LEVEL,
+    requestLog: e.RASTRO_REQUEST_LOG,
     role: e.RASTRO_ROLE,
     publicUrl: e.RASTRO_PUBLIC_URL,
     metaGraphUrl: e.RASTRO_META_GRAPH_URL.replace(/\/+$/, ''),

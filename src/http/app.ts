@@ -58,7 +58,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   registerValidators(app);
   registerBodyParsers(app);
   registerErrorHandling(app, ctx);
-  registerObservability(app, ctx.metrics);
+  registerObservability(app, ctx.metrics, ctx.config.requestLog);
   const keyCache = registerAuth(app, ctx);
 
   await app.register(swagger, {
