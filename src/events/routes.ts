@@ -22,6 +22,7 @@ export const eventRoutes: RouteModule = (ctx) => async (app) => {
     '/events',
     {
       config: { auth: 'admin' },
+      compress: false,
       schema: {
         tags: ['events'],
         summary: 'Send server-side events; answered 202 once they and their deliveries are committed',

@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger';
+import compress from '@fastify/compress';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
@@ -60,6 +61,11 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   registerErrorHandling(app, ctx);
   registerObservability(app, ctx.metrics, ctx.config.requestLog);
   const keyCache = registerAuth(app, ctx);
+  // gzip/brotli for answers over 1 KB when the client accepts it: the API reference's 1.5 MB of
+  // swagger-ui, /openapi.json, lists, /metrics. The ingest routes opt out (`compress: false`): their
+  // answers are a few bytes, and the hook pair would run on every tracked event. Request bodies are
+  // not decompressed.
+  await app.register(compress, { globalDecompression: false });
 
   await app.register(swagger, {
     openapi: {

@@ -104,6 +104,7 @@ export const trackRoutes: RouteModule = (ctx) => async (app) => {
     '/track',
     {
       config: { auth: 'ingest' },
+      compress: false,
       schema: {
         tags: ['track'],
         summary: 'Track a batch of up to 500 events; 202 once they, their deliveries and sessions are committed',
@@ -130,6 +131,7 @@ export const trackRoutes: RouteModule = (ctx) => async (app) => {
     '/track/:event',
     {
       config: { auth: 'ingest' },
+      compress: false,
       schema: {
         tags: ['track'],
         summary: 'Track one event (`page_view`, `lead`, `purchase`, `click`, or a custom name); 202 {event_id}',

@@ -100,6 +100,7 @@ export const redirectRoutes: RouteModule = (ctx) => async (app) => {
     '/go/:slug',
     {
       config: { auth: 'public' },
+      compress: false,
       schema: {
         tags: ['links'],
         summary: 'Redirect link: records the click, sets first-party cookies, 302 to the target with the click id',

@@ -12,6 +12,8 @@ export const snippetPublicRoutes: RouteModule = () => async (app) => {
     '/r.js',
     {
       config: { auth: 'public' },
+      // Gzipped once and kept (below), not per request.
+      compress: false,
       schema: { tags: ['track'], summary: 'The browser snippet (dependency-free, < 3 KB gzipped)' },
     },
     async (request, reply) => {

@@ -40,6 +40,7 @@ export const webhookRoutes: RouteModule = (ctx) => async (app) => {
     '/webhooks/:gateway/:connection_id',
     {
       config: { auth: 'public' },
+      compress: false,
       schema: {
         tags: ['gateways'],
         summary: 'Webhook receiver for a gateway connection (authenticated by the sender signature)',

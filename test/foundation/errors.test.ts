@@ -1,3 +1,4 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRastro, type TestRastro, type TestTenant } from '../support/harness.ts';
 
@@ -129,6 +130,31 @@ describe('error shape and rejected requests', () => {
     expect(spec.paths['/api/v1/events'].post.security).toBeUndefined();
     expect(spec.security).toEqual([{ bearer: [] }]);
     expect((await t.inject({ method: 'GET', url: '/docs/' })).statusCode).toBe(200);
+  });
+
+  it('compresses large answers for clients that accept it, never the ingest routes', async () => {
+    const gzip = { 'accept-encoding': 'gzip' };
+    const ui = await t.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js', headers: gzip });
+    expect(ui.statusCode).toBe(200);
+    expect(ui.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(ui.rawPayload).length).toBeGreaterThan(3 * ui.rawPayload.length);
+    const spec = await t.inject({ method: 'GET', url: '/openapi.json', headers: { 'accept-encoding': 'br' } });
+    expect(spec.headers['content-encoding']).toBe('br');
+    expect(JSON.parse(brotliDecompressSync(spec.rawPayload).toString()).openapi).toBe('3.1.0');
+    // Without Accept-Encoding: as before.
+    const plain = await t.inject({ method: 'GET', url: '/openapi.json' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    // A batch's answer can pass the threshold; the ingest routes still answer uncompressed.
+    const events = Array.from({ length: 40 }, () => ({ event_name: 'page_view', url: 'https://shop.example.com/' }));
+    const track = await t.inject({
+      method: 'POST',
+      url: '/api/v1/track',
+      headers: { ...gzip, authorization: `Bearer ${tenant.keys.ingest}` },
+      payload: { events },
+    });
+    expect(track.statusCode).toBe(202);
+    expect(track.rawPayload.length).toBeGreaterThan(1024);
+    expect(track.headers['content-encoding']).toBeUndefined();
   });
 
   it('tells a key which key it is (GET /me)', async () => {
