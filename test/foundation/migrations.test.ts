@@ -64,4 +64,38 @@ describe('migrations (on the engine under test: PGlite, or PostgreSQL with DATAB
       await handle.close();
     }
   }, 120_000);
+  it('0015 keeps the payloads of existing events, now as their JSON text, and goes back down', async () => {
+    const handle = await openTestDatabase();
+    try {
+      const db = handle.db;
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      expect((await migrator.migrateTo('0014_quality_deltas')).error).toBeUndefined();
+      const tenant = '00000000-0000-7000-8000-00000000abce';
+      const payload = { event_name: 'purchase', user: { em: ['a'.repeat(64)] }, custom_data: { value: 9.9 }, é: 'ç' };
+      await sql`insert into events (tenant_id, id, event_id, event_name, event_time, source, payload)
+        values (${tenant}, '00000000-0000-7000-8000-000000000001', 'e1', 'purchase', now(),
+          'api', ${JSON.stringify(payload)}::jsonb)`.execute(db);
+      expect(await migrateToLatest(db)).toContain('0015_event_payload_json');
+      const type = await sql<{ t: string }>`
+        select data_type as t from information_schema.columns where table_name = 'events' and column_name = 'payload'`.execute(
+        db,
+      );
+      expect(type.rows[0]?.t).toBe('json');
+      const read = await db
+        .selectFrom('events')
+        .select('payload')
+        .where('tenant_id', '=', tenant)
+        .executeTakeFirstOrThrow();
+      expect(read.payload).toEqual(payload);
+      expect((await migrator.migrateTo('0014_quality_deltas')).error).toBeUndefined();
+      const back = await db
+        .selectFrom('events')
+        .select('payload')
+        .where('tenant_id', '=', tenant)
+        .executeTakeFirstOrThrow();
+      expect(back.payload).toEqual(payload);
+    } finally {
+      await handle.close();
+    }
+  }, 120_000);
 });
