@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { tenantOf } from '../http/auth.ts';
+import { DECOMPRESSED_BODIES } from '../http/compression.ts';
 import { errorResponses, type RouteModule } from '../http/types.ts';
 import { acceptEvents } from './accept.ts';
 import { EventInput } from './input-schema.ts';
@@ -23,9 +24,11 @@ export const eventRoutes: RouteModule = (ctx) => async (app) => {
     {
       config: { auth: 'admin' },
       compress: false,
+      decompress: DECOMPRESSED_BODIES,
       schema: {
         tags: ['events'],
         summary: 'Send server-side events; answered 202 once they and their deliveries are committed',
+        description: 'The body may be compressed (`Content-Encoding: gzip`, `br` or `deflate`).',
         body: Type.Object(
           { events: Type.Array(EventInput, { minItems: 1, maxItems: MAX_EVENTS_PER_REQUEST }) },
           { additionalProperties: false },

@@ -1,5 +1,4 @@
 import swagger from '@fastify/swagger';
-import compress from '@fastify/compress';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
@@ -15,6 +14,7 @@ import { registerAuth } from './auth.ts';
 import { registerBodyParsers } from './body-parsers.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import { registerCompression } from './compression.ts';
 import { registerObservability } from './observability.ts';
 import { registerValidators } from './validators.ts';
 import { ErrorBody } from './types.ts';
@@ -61,11 +61,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   registerErrorHandling(app, ctx);
   registerObservability(app, ctx.metrics, ctx.config.requestLog);
   const keyCache = registerAuth(app, ctx);
-  // gzip/brotli for answers over 1 KB when the client accepts it: the API reference's 1.5 MB of
-  // swagger-ui, /openapi.json, lists, /metrics. The ingest routes opt out (`compress: false`): their
-  // answers are a few bytes, and the hook pair would run on every tracked event. Request bodies are
-  // not decompressed.
-  await app.register(compress, { globalDecompression: false });
+  await registerCompression(app);
 
   await app.register(swagger, {
     openapi: {

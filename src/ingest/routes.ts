@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { RastroError } from '../core/errors.ts';
 import { tenantOf } from '../http/auth.ts';
+import { DECOMPRESSED_BODIES } from '../http/compression.ts';
 import { errorResponses, type RouteModule } from '../http/types.ts';
 import { findActiveKey, hashKey } from '../tenants/api-keys.ts';
 import { createTrackCommitter } from './committer.ts';
@@ -105,12 +106,14 @@ export const trackRoutes: RouteModule = (ctx) => async (app) => {
     {
       config: { auth: 'ingest' },
       compress: false,
+      decompress: DECOMPRESSED_BODIES,
       schema: {
         tags: ['track'],
         summary: 'Track a batch of up to 500 events; 202 once they, their deliveries and sessions are committed',
         description:
           'Ingest key as Bearer or `?key=`. JSON, or text/plain JSON (navigator.sendBeacon). Client IP ' +
-          '(X-Forwarded-For only from trusted proxies) and User-Agent are recorded when an event has none.',
+          '(X-Forwarded-For only from trusted proxies) and User-Agent are recorded when an event has none. ' +
+          'A server may compress the body (`Content-Encoding: gzip`, `br` or `deflate`).',
         body: TrackBatchInput,
         response: { 202: Type.Object({ events: Type.Array(Accepted) }), ...errorResponses(400, 401, 403, 413) },
       },
