@@ -3,32 +3,24 @@ import { notFound } from '../core/errors.ts';
 import { UUID_PATTERN } from '../core/ids.ts';
 import type { Database } from '../db/schema.ts';
 
-export interface EventFilter {
+/** Which events: by delivery status, name, destination and time of receipt. */
+export interface EventMatch {
   /** Events with a delivery in any of these statuses. */
   statuses?: string[];
   event_name?: string;
   destination_id?: string;
   from?: Date;
   to?: Date;
+}
+
+export interface EventFilter extends EventMatch {
   limit: number;
   cursor?: string;
 }
 
-/** Events newest first (ids are time-ordered), with each one's delivery states. */
-export async function listEvents(db: Kysely<Database>, tenantId: string, f: EventFilter) {
-  let q = db
-    .selectFrom('events as e')
-    .select([
-      'e.id',
-      'e.event_id',
-      'e.event_name',
-      'e.event_time',
-      'e.received_at',
-      'e.source',
-      'e.consent_ads',
-      'e.is_test',
-    ])
-    .where('e.tenant_id', '=', tenantId);
+/** The tenant's events that match `f`, as a query to select from (the list and the count share it). */
+function matchingEvents(db: Kysely<Database>, tenantId: string, f: EventMatch & { cursor?: string }) {
+  let q = db.selectFrom('events as e').where('e.tenant_id', '=', tenantId);
   if (f.event_name) q = q.where('e.event_name', '=', f.event_name);
   if (f.from) q = q.where('e.received_at', '>=', f.from);
   if (f.to) q = q.where('e.received_at', '<', f.to);
@@ -46,6 +38,39 @@ export async function listEvents(db: Kysely<Database>, tenantId: string, f: Even
       ),
     );
   }
+  return q;
+}
+
+/**
+ * How many events match, counted up to `cap` (`capped` when there are more): a dashboard's "how
+ * many dead letters" without reading pages of them, and without an unbounded scan of a large tenant.
+ */
+export async function countEvents(db: Kysely<Database>, tenantId: string, f: EventMatch, cap: number) {
+  const row = await db
+    .selectFrom(
+      matchingEvents(db, tenantId, f)
+        .select(sql`1`.as('one'))
+        .limit(cap + 1)
+        .as('m'),
+    )
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .executeTakeFirstOrThrow();
+  const n = Number(row.n);
+  return { count: Math.min(n, cap), capped: n > cap };
+}
+
+/** Events newest first (ids are time-ordered), with each one's delivery states. */
+export async function listEvents(db: Kysely<Database>, tenantId: string, f: EventFilter) {
+  const q = matchingEvents(db, tenantId, f).select([
+    'e.id',
+    'e.event_id',
+    'e.event_name',
+    'e.event_time',
+    'e.received_at',
+    'e.source',
+    'e.consent_ads',
+    'e.is_test',
+  ]);
   const rows = await q
     .orderBy('e.id', 'desc')
     .limit(f.limit + 1)

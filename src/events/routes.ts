@@ -4,7 +4,7 @@ import { DECOMPRESSED_BODIES } from '../http/compression.ts';
 import { errorResponses, type RouteModule } from '../http/types.ts';
 import { acceptEvents } from './accept.ts';
 import { EventInput } from './input-schema.ts';
-import { getEventDetail, listEvents } from './query.ts';
+import { countEvents, getEventDetail, listEvents, type EventMatch } from './query.ts';
 import { canonicalEventName } from './vocabulary.ts';
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
@@ -16,6 +16,30 @@ const STATUS_LIST = `(?:${DELIVERY_STATUSES.join('|')})`;
 const StatusFilter = Type.String({
   pattern: `^${STATUS_LIST}(?:,${STATUS_LIST})*$`,
   errorMessage: `must be one or more of ${DELIVERY_STATUSES.join(', ')}, separated by commas`,
+});
+
+/** The filters GET /events and GET /events/count share. */
+const MatchQuery = {
+  status: Type.Optional(StatusFilter),
+  event_name: Type.Optional(Type.String({ maxLength: 100 })),
+  destination_id: Type.Optional(Type.String({ format: 'uuid' })),
+  from: Type.Optional(Type.String({ format: 'date-time' })),
+  to: Type.Optional(Type.String({ format: 'date-time' })),
+};
+
+const eventMatch = (q: {
+  status?: string;
+  event_name?: string;
+  destination_id?: string;
+  from?: string;
+  to?: string;
+}): EventMatch => ({
+  statuses: q.status === undefined ? undefined : [...new Set(q.status.split(','))],
+  // Stored names are Rastro's: `Purchase` or `pageview` find what ingest stored as `purchase`, `page_view`.
+  event_name: q.event_name === undefined ? undefined : canonicalEventName(q.event_name),
+  destination_id: q.destination_id,
+  from: q.from ? new Date(q.from) : undefined,
+  to: q.to ? new Date(q.to) : undefined,
 });
 
 export const eventRoutes: RouteModule = (ctx) => async (app) => {
@@ -77,11 +101,7 @@ export const eventRoutes: RouteModule = (ctx) => async (app) => {
         tags: ['events'],
         summary: 'Events newest first, filtered by delivery status, name, destination and time',
         querystring: Type.Object({
-          status: Type.Optional(StatusFilter),
-          event_name: Type.Optional(Type.String({ maxLength: 100 })),
-          destination_id: Type.Optional(Type.String({ format: 'uuid' })),
-          from: Type.Optional(Type.String({ format: 'date-time' })),
-          to: Type.Optional(Type.String({ format: 'date-time' })),
+          ...MatchQuery,
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
           cursor: Type.Optional(Type.String({ format: 'uuid' })),
         }),
@@ -94,16 +114,28 @@ export const eventRoutes: RouteModule = (ctx) => async (app) => {
       },
     },
     async (request) => {
-      const q = request.query;
-      return listEvents(ctx.db, tenantOf(request), {
-        ...q,
-        statuses: q.status === undefined ? undefined : [...new Set(q.status.split(','))],
-        // Stored names are Rastro's: `Purchase` or `pageview` find what ingest stored as `purchase`, `page_view`.
-        event_name: q.event_name === undefined ? undefined : canonicalEventName(q.event_name),
-        from: q.from ? new Date(q.from) : undefined,
-        to: q.to ? new Date(q.to) : undefined,
-      });
+      const { limit, cursor } = request.query;
+      return listEvents(ctx.db, tenantOf(request), { ...eventMatch(request.query), limit, cursor });
     },
+  );
+
+  app.get(
+    '/events/count',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags: ['events'],
+        summary: 'How many events match the filters of GET /events, counted up to `limit`',
+        description:
+          '`capped` is true when more events match than were counted (the answer then reads "at least `count`").',
+        querystring: Type.Object({
+          ...MatchQuery,
+          limit: Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000 }),
+        }),
+        response: { 200: Type.Object({ count: Type.Integer(), capped: Type.Boolean() }) },
+      },
+    },
+    async (request) => countEvents(ctx.db, tenantOf(request), eventMatch(request.query), request.query.limit),
   );
 
   app.get(

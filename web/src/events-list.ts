@@ -20,24 +20,29 @@ export async function fetchEvents(
   return api<Page<EventItem>>('/events', { query: { ...filters, status, limit, cursor: cursor ?? undefined } });
 }
 
-const COUNT_LIMIT = 200;
-
 export interface Count {
   n: number;
-  /** There are more than n (the count stopped at the API's page size). */
+  /** There are more than n (the API counts up to its limit, 10,000). */
   more: boolean;
 }
 
-/** How many events have a delivery in each status (up to 200 each), and in any of them. */
+/** How many events match the filters with a delivery in `statuses` (any of them). */
+async function countMatching(filters: EventFilters, statuses: readonly string[]): Promise<Count> {
+  const { count, capped } = await api<{ count: number; capped: boolean }>('/events/count', {
+    query: { ...filters, status: statuses.join(',') },
+  });
+  return { n: count, more: capped };
+}
+
+/** How many events have a delivery in each status, and in any of them. */
 export async function countEvents(filters: EventFilters, statuses: readonly string[]) {
-  const [any, ...pages] = await Promise.all([
-    fetchEvents(filters, statuses, null, COUNT_LIMIT),
-    ...statuses.map((s) => fetchEvents(filters, [s], null, COUNT_LIMIT)),
+  const [any, ...each] = await Promise.all([
+    countMatching(filters, statuses),
+    ...statuses.map((s) => countMatching(filters, [s])),
   ]);
-  const count = (p: Page<EventItem>): Count => ({ n: p.items.length, more: Boolean(p.next_cursor) });
   const byStatus: Record<string, Count> = {};
-  statuses.forEach((s, i) => (byStatus[s] = count(pages[i]!)));
-  return { byStatus, any: count(any!) };
+  statuses.forEach((s, i) => (byStatus[s] = each[i]!));
+  return { byStatus, any: any! };
 }
 
 export const countLabel = (c: Count | undefined) => (c ? `${c.n.toLocaleString()}${c.more ? '+' : ''}` : '…');
