@@ -7,7 +7,7 @@ import { toCanonicalEvent } from '../events/to-canonical.ts';
 import { identifierMask } from '../quality/emq.ts';
 import { markDue } from '../quality/schedule.ts';
 import { floorHour, HOUR_MS } from '../quality/time.ts';
-import { journeyEvent, newVisitor, type Random, type Visitor } from './traffic.ts';
+import { journeyEvent, newVisitor, type DemoEvent, type Random, type Visitor } from './traffic.ts';
 
 /** Demo history is labelled so it is never mistaken for traffic that went through the delivery engine. */
 export const HISTORY_SOURCE = 'demo:history';
@@ -51,8 +51,16 @@ export async function seedHistory(
       if (visitors.length < 20 || random() < 0.35) visitors.push(newVisitor(random, at));
       if (visitors.length > 300) visitors.shift();
       const visitor = visitors[Math.floor(random() * visitors.length)] as Visitor;
-      const input = { ...journeyEvent(random, visitor, at, seq++, tenantId), event_time: Math.floor(at / 1000) };
+      const input: DemoEvent = {
+        ...journeyEvent(random, visitor, at, seq++, tenantId),
+        event_time: Math.floor(at / 1000),
+      };
       const denied = random() < 0.02;
+      const roll = random();
+      // One purchase in sixteen came from a checkout that forgot the currency: the Meta mapping refuses
+      // it (failed), and the stored event shows why. Other events never fail for it.
+      const failing = input.event_name === 'purchase' && roll >= 0.94;
+      if (failing) delete input.currency;
       const canonical = toCanonicalEvent(
         { ...(input as unknown as EventInput), ...(denied ? { consent: { ads: false } } : {}) },
         { now: new Date(at), defaultPhoneRegion: 'BR' },
@@ -73,13 +81,12 @@ export async function seedHistory(
         id_mask: identifierMask(canonical),
       });
 
-      const roll = random();
       const inOutage = at >= outageHour && at < outageHour + HOUR_MS;
       let status: DeliveryStatus = 'delivered';
       if (denied) status = 'skipped';
       else if (roll < 0.02) status = 'deduplicated';
       else if (inOutage ? roll < 0.35 : roll < 0.027) status = 'dead';
-      else if (roll < 0.032) status = 'failed';
+      else if (failing) status = 'failed';
       const retried = status === 'delivered' && (inOutage || random() < 0.03);
       const latency = logNormal(random, 380, 0.7) + (retried ? 2_000 + random() * 40_000 : 0);
       const attempt = (outcome: string, http: number | null, message: string, offset: number, last = true) => ({

@@ -91,6 +91,18 @@ describe('demo mode', () => {
     expect(report.totals.emq).toBeGreaterThan(3);
   }, 120_000);
 
+  it("fails only what the mapping refuses: history's failed deliveries are purchases that lack a currency", async () => {
+    const failed = await get<{ items: { id: string; event_name: string; source: string }[] }>(
+      '/events?status=failed&limit=200',
+    );
+    const history = failed.items.filter((e) => e.source === 'demo:history');
+    expect(history.length).toBeGreaterThan(0);
+    for (const e of history) expect(e.event_name).toBe('purchase');
+    const detail = await get<{ received: { custom_data: Record<string, unknown> } }>(`/events/${history[0]!.id}`);
+    expect(detail.received.custom_data.value).toBeGreaterThan(0);
+    expect(detail.received.custom_data.currency).toBeUndefined();
+  });
+
   it('draws identifier coverage lines that coincide so that each stays visible (browser)', async () => {
     // Every demo event comes from a browser: fbp and IP + user agent are both at 100% in every hour.
     const report = await get<{ series: { coverage: Record<string, number> | null }[] }>('/quality?bucket=hour');
