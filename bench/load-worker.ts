@@ -1,12 +1,11 @@
 /**
- * Load generators in a worker thread, so the server under test and the load generator each get one
- * of the machine's two cores. Requests cycle through a pool prepared by the caller (bodies and
- * headers, e.g. signed webhooks); every successful response time is kept at full precision.
+ * Load generators off the server's thread: wrk in its own process, or a worker thread. Requests
+ * cycle through a pool prepared by the caller (bodies and headers, e.g. signed webhooks).
  * Loopback only; bounded by `seconds`.
  *
  * Two shapes of load, because they answer different questions:
- * - **closed loop** (no `rate`): autocannon, each connection sends its next request when the last
- *   one is answered — "how fast can it go";
+ * - **closed loop** (no `rate`): wrk (bench/wrk-pool.lua) or autocannon, each connection sends its
+ *   next request when the last one is answered — "how fast can it go";
  * - **open loop** (`rate`): requests leave on a fixed schedule (one every 1000/rate ms, wrk2 style)
  *   whatever the server does, over an undici pool of `connections` sockets, and each latency is
  *   counted from the moment the request was *due*, so a stalled server is charged for the requests
@@ -14,7 +13,11 @@
  *   autocannon's own `overallRate` is not used for that: it lets every connection fire its share of
  *   the second back to back and then idle, a burst at the saturated rate every second.
  */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 export interface LoadOptions {
@@ -150,7 +153,78 @@ const resolveHere = createRequire(import.meta.url).resolve;
 const autocannonPath = resolveHere('autocannon');
 const undiciPath = resolveHere('undici');
 
+/**
+ * The closed-loop generator: wrk (Debian's `wrk`, written in C) when it is installed, else
+ * autocannon. On two shared cores the generator's own CPU per request is taken from the server
+ * under test: autocannon spends about 50–110 µs per request here, wrk a fraction of that, so wrk
+ * measures the server, autocannon partly itself. `RASTRO_BENCH_GENERATOR=autocannon` forces the
+ * other, to compare with figures taken before wrk was used.
+ */
+export type ClosedLoopGenerator = 'wrk' | 'autocannon';
+
+export const closedLoopGenerator: ClosedLoopGenerator = (() => {
+  const asked = process.env.RASTRO_BENCH_GENERATOR;
+  if (asked === 'autocannon' || asked === 'wrk') return asked;
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return 'wrk';
+  } catch (error) {
+    // wrk --version exits 1 after printing its usage: present all the same.
+    return (error as { status?: number }).status === 1 ? 'wrk' : 'autocannon';
+  }
+})();
+
+const wrkScript = new URL('./wrk-pool.lua', import.meta.url).pathname;
+
+/** One closed-loop run of wrk (one thread: one core), its pool written to a file its script reads. */
+function runWrk(options: LoadOptions): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'rastro-wrk-'));
+  const poolFile = join(dir, 'pool.tsv');
+  const items = options.pool && options.pool.length > 0 ? options.pool : [{}];
+  const lines = items.map((item) => {
+    const headers = { ...(options.headers ?? {}), ...(item.headers ?? {}) };
+    const fields = Object.entries(headers).flat();
+    return [...fields, item.body ?? ''].join('\t');
+  });
+  writeFileSync(poolFile, `${lines.join('\n')}\n`);
+  const argv = [
+    '-t1',
+    `-c${options.connections}`,
+    `-d${options.seconds}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    wrkScript,
+    options.url,
+    '--',
+    options.method ?? 'GET',
+    poolFile,
+  ];
+  return new Promise((resolve, reject) => {
+    execFile('wrk', argv, { maxBuffer: 1 << 20 }, (error, stdout) => {
+      rmSync(dir, { recursive: true, force: true });
+      if (error) return reject(error);
+      const line = stdout.split('\n').find((l) => l.startsWith('{"requests"'));
+      if (!line) return reject(new Error(`wrk printed no summary:\n${stdout}`));
+      const s = JSON.parse(line) as Record<'requests' | 'duration_us' | 'status' | 'p50' | 'p95' | 'p99', number> &
+        Record<'connect' | 'read' | 'write' | 'timeout', number>;
+      resolve({
+        rps: s.requests / (s.duration_us / 1e6),
+        p50: s.p50 / 1000,
+        p95: s.p95 / 1000,
+        p99: s.p99 / 1000,
+        requests: s.requests,
+        ok: s.requests - s.status,
+        failed: s.status,
+        errors: s.connect + s.read + s.write,
+        timeouts: s.timeout,
+      });
+    });
+  });
+}
+
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
+  if (!options.rate && closedLoopGenerator === 'wrk') return runWrk(options);
   return new Promise((resolve, reject) => {
     const worker = options.rate
       ? new Worker(PACED_WORKER, {

@@ -235,6 +235,36 @@ export const processCpuMs = (): number => {
 };
 
 /**
+ * CPU milliseconds of this process's reaped children (wrk, once it has exited): /proc/self/stat's
+ * cutime + cstime, in USER_HZ ticks of 10 ms.
+ */
+export const childrenCpuMs = (): number => {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+};
+
+/** The whole machine's busy share between two readings of /proc/stat (every core, every process). */
+export class MachineCpu {
+  private readonly start = MachineCpu.read();
+
+  private static read(): { busy: number; total: number } {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const ticks = line.split(/\s+/).slice(1).map(Number);
+    const total = ticks.reduce((a, b) => a + b, 0);
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0); // idle + iowait
+    return { busy: total - idle, total };
+  }
+
+  /** Busy fraction (0–1) of all cores since construction. */
+  busy(): number {
+    const now = MachineCpu.read();
+    const total = now.total - this.start.total;
+    return total > 0 ? (now.busy - this.start.busy) / total : Number.NaN;
+  }
+}
+
+/**
  * Each run starts from a settled database: the previous run's dirty pages written (CHECKPOINT) and
  * the autovacuum it triggered finished, so a run is not charged for its predecessor's background
  * work (it still pays for the autovacuum it triggers itself, as production would).
