@@ -21,8 +21,11 @@
  * "Durable" is checked, not assumed: after each run the events committed in the database are counted
  * and compared with the 202s answered; events/s is committed events divided by the run's duration.
  */
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
+import { freePort, RastroProcess } from '../scripts/lib/children.ts';
+import { openDatabase } from '../src/db/database.ts';
 import type { Rastro } from '../src/runtime/start.ts';
 import { startRastro } from '../src/runtime/start.ts';
 import { withDurableFloor } from './durable-floor.ts';
@@ -33,6 +36,7 @@ import {
   BENCH_PIXEL,
   BENCH_TOKEN,
   benchConfig,
+  benchEnv,
   childrenCpuMs,
   createBenchDatabase,
   fmt,
@@ -41,6 +45,7 @@ import {
   peakRssMiB,
   PostgresCpu,
   processCpuMs,
+  processTreeCpuMs,
   postgresServerUrl,
   settle,
   sleep,
@@ -62,6 +67,8 @@ const CONNECTIONS = argValue(args, '--connections', 256);
 const BATCH_CONNECTIONS = argValue(args, '--batch-connections', 16);
 const RATE_CONNECTIONS = argValue(args, '--rate-connections', 64);
 const HELLO_CONNECTIONS = 64;
+/** PostgreSQL's saturated runs are repeated against a cluster of this many API processes (1: not). */
+const PROCESSES = argValue(args, '--processes', 2);
 const BATCH = argValue(args, '--batch', 100);
 const RATE = argValue(args, '--rate', 2000);
 const REDIRECT_RATE = argValue(args, '--redirect-rate', 1000);
@@ -190,6 +197,8 @@ async function durableRun(
     count: () => Promise<number>;
     pgCpu?: PostgresCpu;
     onStart?: () => Promise<void>;
+    /** A server in other processes: their cumulative CPU ms (replaces this thread's busy time). */
+    serverCpuMs?: () => number;
   },
 ): Promise<Pick<Row, 'result' | 'committed' | 'cpuPer1000'>> {
   if (WARMUP_S > 0) await load({ ...options, seconds: WARMUP_S }, how.headers);
@@ -197,7 +206,12 @@ async function durableRun(
   const before = await how.count();
   await how.onStart?.();
   await how.pgCpu?.start();
-  const result = await load(options, how.headers);
+  const serverBefore = how.serverCpuMs?.();
+  let result = await load(options, how.headers);
+  if (how.serverCpuMs && serverBefore !== undefined) {
+    const serverMs = how.serverCpuMs() - serverBefore;
+    result = { ...result, elu: undefined, busyMs: serverMs, processMs: serverMs };
+  }
   await sleep(200);
   const pg = await how.pgCpu?.stop();
   // The open-loop generator's own warm-up requests reached the server too.
@@ -332,6 +346,96 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
 }
 
 /**
+ * The same saturated loads against `rastro serve --role api` with RASTRO_API_PROCESSES members (a
+ * cluster behind one port, as an operator runs it on a multi-core machine), spawned from this
+ * process. Server CPU is the process tree's (primary and members) from /proc.
+ */
+async function clusterRows(serverUrl: string, processes: number): Promise<Row[]> {
+  const database = await createBenchDatabase('postgres', serverUrl);
+  const port = await freePort();
+  const server = new RastroProcess({
+    name: `rastro x${processes}`,
+    role: 'api',
+    port,
+    env: {
+      ...benchEnv(database),
+      RASTRO_API_PROCESSES: String(processes),
+      // Start-up lines only: the bench waits for the primary's "cluster serving".
+      LOG_LEVEL: 'info',
+      RASTRO_REQUEST_LOG: 'off',
+    },
+    logFile: join(database.dataDir, 'cluster.log'),
+  });
+  const counter = await openDatabase({ databaseUrl: database.databaseUrl!, poolSize: 1 });
+  try {
+    await server.start();
+    for (let waited = 0; !server.logTail(200).includes('rastro cluster serving'); waited += 100) {
+      if (waited > 60_000) throw new Error(`the cluster did not start all its members\n${server.logTail()}`);
+      await sleep(100);
+    }
+    const call = async (url: string, key: string, payload: unknown) => {
+      const res = await fetch(`${server.url}${url}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
+      if (res.status >= 300) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const tenant = (await call('/api/v1/tenants', OPERATOR_TOKEN, { name: 'bench' })) as {
+      keys: { admin: string; ingest: string };
+    };
+    await call('/api/v1/destinations', tenant.keys.admin, {
+      type: 'meta_capi',
+      name: 'bench pixel',
+      config: { pixel_id: BENCH_PIXEL, access_token: BENCH_TOKEN, default_phone_region: 'BR' },
+    });
+    const how = {
+      headers: { authorization: `Bearer ${tenant.keys.ingest}` },
+      count: async () => {
+        const r = await sql<{ n: number }>`select count(*)::int as n from events`.execute(counter.db);
+        return Number(r.rows[0]?.n ?? 0);
+      },
+      pgCpu: new PostgresCpu(serverUrl, database.databaseName!),
+      serverCpuMs: () => processTreeCpuMs(server.pid!),
+    };
+    const rows: Row[] = [];
+    const versus = (kind: Kind) => ({ shape: kind, floor: false });
+    if (ONLY.has('single')) {
+      const name = `track single, saturated, ${processes} processes (postgres)`;
+      const options: LoadOptions = {
+        url: `${server.url}/api/v1/track/page_view`,
+        kind: 'single',
+        seconds: DURATION_S,
+        connections: CONNECTIONS,
+      };
+      rows.push({ name, ...(await durableRun(name, options, 1, how)), eventsPerRequest: 1, versus: versus('single') });
+    }
+    if (ONLY.has('batch')) {
+      const name = `track batch of ${BATCH}, saturated, ${processes} processes (postgres)`;
+      const options: LoadOptions = {
+        url: `${server.url}/api/v1/track`,
+        kind: 'batch',
+        batch: BATCH,
+        seconds: DURATION_S,
+        connections: BATCH_CONNECTIONS,
+      };
+      rows.push({
+        name,
+        ...(await durableRun(name, options, BATCH, how)),
+        eventsPerRequest: BATCH,
+        versus: versus('batch'),
+      });
+    }
+    return rows;
+  } finally {
+    await server.stop();
+    await counter.close();
+    await database.drop();
+  }
+}
+
+/**
  * The durable floor (bench/durable-floor.ts) under the same loads as Rastro's saturated rows: what a
  * server that only commits each event and its pending delivery reaches on this machine right now.
  */
@@ -385,6 +489,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [await helloWorld('bare Fastify hello-world')];
   if (ENGINES.has('pglite')) rows.push(...(await rastroRows('pglite')));
   if (serverUrl && ENGINES.has('postgres')) rows.push(...(await rastroRows('postgres', serverUrl)));
+  if (serverUrl && ENGINES.has('postgres') && PROCESSES > 1) rows.push(...(await clusterRows(serverUrl, PROCESSES)));
   if (serverUrl && ENGINES.has('postgres') && !args.includes('--no-floor')) rows.push(...(await floorRows(serverUrl)));
   rows.push(await helloWorld('bare Fastify hello-world (again)'));
 
@@ -457,9 +562,9 @@ async function main(): Promise<void> {
     console.log('\nRastro against the durable floor (same load, same run): the share of the floor it reaches.');
     console.log(
       table(
-        ['shape', 'Rastro events/s', 'floor events/s', 'Rastro / floor'],
+        ['run', 'Rastro events/s', 'floor events/s', 'Rastro / floor'],
         pairs.map(([r, f]) => [
-          r.versus!.shape,
+          r.name,
           fmt(r.committed! / DURATION_S),
           fmt(f.committed! / DURATION_S),
           `${fmt((100 * r.committed!) / f.committed!, 1)} %`,

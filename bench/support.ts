@@ -124,18 +124,19 @@ const tuningFromEnv = (): Record<string, string> =>
     ),
   );
 
+/** The environment of a bench's Rastro (in process through benchConfig, or a spawned `rastro serve`). */
+export const benchEnv = (database: BenchDatabase): Record<string, string> => ({
+  ...tuningFromEnv(),
+  HOST: '127.0.0.1',
+  RASTRO_DATA_DIR: database.dataDir,
+  RASTRO_ADMIN_TOKEN: OPERATOR_TOKEN,
+  RASTRO_SECRET_KEY: database.secretKey,
+  LOG_LEVEL: 'silent',
+  ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
+});
+
 export function benchConfig(database: BenchDatabase, env: Record<string, string> = {}): Config {
-  return loadConfig({
-    ...tuningFromEnv(),
-    PORT: '0',
-    HOST: '127.0.0.1',
-    RASTRO_DATA_DIR: database.dataDir,
-    RASTRO_ADMIN_TOKEN: OPERATOR_TOKEN,
-    RASTRO_SECRET_KEY: database.secretKey,
-    LOG_LEVEL: 'silent',
-    ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
-    ...env,
-  });
+  return loadConfig({ ...benchEnv(database), PORT: '0', ...env });
 }
 
 /** Nearest-rank percentile of an ascending array. */
@@ -243,6 +244,25 @@ export const childrenCpuMs = (): number => {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[13]) + Number(fields[14])) * 10;
 };
+
+/** CPU milliseconds (user + system) of a process and all its descendants now alive (`/proc`). */
+export function processTreeCpuMs(rootPid: number): number {
+  let total = 0;
+  const visit = (pid: number): void => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * 10;
+      for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)) {
+        if (child) visit(Number(child));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  };
+  visit(rootPid);
+  return total;
+}
 
 /** The whole machine's busy share between two readings of /proc/stat (every core, every process). */
 export class MachineCpu {

@@ -39,6 +39,13 @@ const EnvSchema = Type.Object({
       'Which requests get a log line at info level: all, errors (answers of 400 and above), or off; a busy track API writes thousands a second',
   }),
   RASTRO_ROLE: Type.Union([Type.Literal('all'), Type.Literal('api'), Type.Literal('worker')], { default: 'all' }),
+  RASTRO_API_PROCESSES: Type.Integer({
+    minimum: 1,
+    maximum: 64,
+    default: 1,
+    description:
+      'Processes serving HTTP on the one port (node:cluster), e.g. one per core; PostgreSQL only. The first also runs the workers of role all',
+  }),
   RASTRO_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'Public base URL' })),
   RASTRO_META_GRAPH_URL: Type.String({ pattern: '^https?://', default: 'https://graph.facebook.com' }),
   RASTRO_TRUSTED_PROXIES: Type.String({
@@ -103,6 +110,8 @@ export interface Config {
   /** Which requests get a log line (see RASTRO_REQUEST_LOG). */
   requestLog: RequestLogPolicy;
   role: 'all' | 'api' | 'worker';
+  /** HTTP processes sharing the port (RASTRO_API_PROCESSES); 1 = this process alone. */
+  apiProcesses: number;
   publicUrl: string | undefined;
   metaGraphUrl: string;
   trustedProxies: string[];
@@ -140,6 +149,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(variable, `${message}${got !== undefined ? ` (got ${JSON.stringify(got)})` : ''}`);
   }
   const e = withDefaults as Env;
+  if (e.RASTRO_API_PROCESSES > 1 && !e.DATABASE_URL) {
+    // PGlite is a database inside one process: a second process cannot open it.
+    throw new ConfigError('RASTRO_API_PROCESSES', 'more than one process needs PostgreSQL (set DATABASE_URL)');
+  }
+  if (e.RASTRO_API_PROCESSES > 1 && e.RASTRO_ROLE === 'worker') {
+    throw new ConfigError('RASTRO_API_PROCESSES', 'role worker serves no API: scale workers by running more of them');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -152,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     requestLog: e.RASTRO_REQUEST_LOG,
     role: e.RASTRO_ROLE,
+    apiProcesses: e.RASTRO_API_PROCESSES,
     publicUrl: e.RASTRO_PUBLIC_URL,
     metaGraphUrl: e.RASTRO_META_GRAPH_URL.replace(/\/+$/, ''),
     trustedProxies: e.RASTRO_TRUSTED_PROXIES.split(',')

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import { pendingMigrations } from '../db/migrator.ts';
 import type { RouteModule } from '../http/types.ts';
+import { clusterMetrics, clusterRank } from '../runtime/cluster.ts';
 
 export const healthRoutes: RouteModule = (ctx) => async (app) => {
   const common = { config: { auth: 'public' as const }, schema: { tags: ['operations'] } };
@@ -44,7 +45,9 @@ export const healthRoutes: RouteModule = (ctx) => async (app) => {
       schema: { ...common.schema, summary: 'Prometheus metrics (Bearer RASTRO_METRICS_TOKEN when one is set)' },
     },
     async (_r, reply) => {
-      return reply.type(ctx.metrics.contentType).send(await ctx.metrics.metrics());
+      // In a cluster every member's counters, summed by the primary: any member may take the scrape.
+      const text = clusterRank() === undefined ? await ctx.metrics.metrics() : await clusterMetrics();
+      return reply.type(ctx.metrics.contentType).send(text);
     },
   );
 };

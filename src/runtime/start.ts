@@ -10,6 +10,7 @@ import { migrateToLatest } from '../db/migrator.ts';
 import { buildApp } from '../http/app.ts';
 import type { AppContext } from '../http/context.ts';
 import { WorkerRunner } from '../workers/runner.ts';
+import { clusterRank } from './cluster.ts';
 import { workerTaskFactories } from '../workers/tasks.ts';
 import { loadOrCreateAdminToken, loadSecretBox } from './secret-key.ts';
 import { recordServerAddress } from './server-address.ts';
@@ -35,7 +36,13 @@ export interface StartOptions {
 export const REDACT = ['req.headers.authorization', 'req.headers.cookie', '*.access_token', '*.secret', '*.password'];
 
 export function createLogger(level: string): FastifyBaseLogger {
-  return pino({ level, redact: REDACT, base: { service: 'rastro' } }) as unknown as FastifyBaseLogger;
+  const member = clusterRank();
+  return pino({
+    level,
+    redact: REDACT,
+    // In a cluster (RASTRO_API_PROCESSES) each line says which member wrote it.
+    base: { service: 'rastro', ...(member === undefined ? {} : { member, pid: process.pid }) },
+  }) as unknown as FastifyBaseLogger;
 }
 
 export async function startRastro(options: StartOptions): Promise<Rastro> {

@@ -1,8 +1,9 @@
 import closeWithGrace from 'close-with-grace';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/env.ts';
+import { ConfigError, loadConfig } from '../../config/env.ts';
 import { Demo } from '../../demo/run.ts';
-import { startRastro } from '../../runtime/start.ts';
+import { clusterRank, joinCluster, memberRole, runPrimary, runsAsPrimary } from '../../runtime/cluster.ts';
+import { createLogger, startRastro } from '../../runtime/start.ts';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -20,7 +21,16 @@ export function registerServeCommand(program: Command): void {
       if (opts.port) env.PORT = opts.port;
       const demo = opts.demo ? new Demo() : undefined;
       await demo?.prepare(env);
-      const config = loadConfig(env);
+      let config = loadConfig(env);
+      if (demo && config.apiProcesses > 1) {
+        throw new ConfigError('RASTRO_API_PROCESSES', 'the demo runs in one process (its database is embedded)');
+      }
+      if (runsAsPrimary(config)) {
+        // A supervisor has nothing to close once its members have exited.
+        process.exit(await runPrimary(config.apiProcesses, createLogger(config.logLevel)));
+      }
+      const rank = clusterRank();
+      if (rank !== undefined) config = loadConfig({ ...env, RASTRO_ROLE: memberRole(config.role, rank) });
       const rastro = await startRastro({ config, ...(demo ? { deliveryPolicy: demo.deliveryPolicy } : {}) });
       if (demo) {
         const info = await demo.start(rastro);
@@ -30,11 +40,15 @@ export function registerServeCommand(program: Command): void {
             `${info.historyDays ? `; ${info.historyDays} days of history for the charts are being written` : ''}. Ctrl+C stops it.\n`,
         );
       }
-      closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
-        if (err) rastro.app.log.error({ err }, 'fatal error, shutting down');
-        else rastro.app.log.info({ signal }, 'shutting down');
-        await demo?.stop();
-        await rastro.stop();
-      });
+      const grace = closeWithGrace(
+        { delay: 30_000, skip: rank === undefined ? [] : ['SIGINT'] },
+        async ({ signal, err }) => {
+          if (err) rastro.app.log.error({ err }, 'fatal error, shutting down');
+          else rastro.app.log.info({ signal }, 'shutting down');
+          await demo?.stop();
+          await rastro.stop();
+        },
+      );
+      if (rank !== undefined) joinCluster(rastro.ctx.metrics, () => void grace.close());
     });
 }
