@@ -13,6 +13,10 @@ const OPERATOR = 'cluster-operator-token-0123456789';
 describe('RASTRO_API_PROCESSES on the embedded store', () => {
   it('is refused in one line naming the variable: PGlite lives in one process', async () => {
     const run = await rastro(['serve'], { RASTRO_API_PROCESSES: '2', PORT: String(await freePort()) }, 30_000);
+    // `serve --processes` is the same setting.
+    const flag = await rastro(['serve', '--processes', '3', '--port', String(await freePort())], {}, 30_000);
+    expect(flag.code).not.toBe(0);
+    expect(flag.stderr).toContain('RASTRO_API_PROCESSES: more than one process needs PostgreSQL');
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('RASTRO_API_PROCESSES: more than one process needs PostgreSQL');
     expect(run.stderr).not.toContain('    at ');

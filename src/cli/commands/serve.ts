@@ -11,14 +11,16 @@ export function registerServeCommand(program: Command): void {
     .description('Run the HTTP API and/or the delivery workers')
     .option('--role <role>', 'all | api | worker (default: RASTRO_ROLE or all)')
     .option('--port <port>', 'HTTP port (default: PORT or 8787)')
+    .option('--processes <n>', 'HTTP processes on the port, PostgreSQL only (default: RASTRO_API_PROCESSES or 1)')
     .option(
       '--demo',
       'Demo mode: a built-in Meta emulator and a demo tenant filled with live traffic (data in .rastro/demo)',
     )
-    .action(async (opts: { role?: string; port?: string; demo?: boolean }) => {
+    .action(async (opts: { role?: string; port?: string; processes?: string; demo?: boolean }) => {
       const env = { ...process.env };
       if (opts.role) env.RASTRO_ROLE = opts.role;
       if (opts.port) env.PORT = opts.port;
+      if (opts.processes) env.RASTRO_API_PROCESSES = opts.processes;
       const demo = opts.demo ? new Demo() : undefined;
       await demo?.prepare(env);
       let config = loadConfig(env);
