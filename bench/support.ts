@@ -183,7 +183,6 @@ export class PostgresCpu {
   private baseline = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private client: pg.Client | undefined;
-  private readonly tickMs = 10; // USER_HZ is 100 on Linux
 
   constructor(
     private readonly serverUrl: string,
@@ -206,9 +205,7 @@ export class PostgresCpu {
     );
     for (const { pid, backend_type } of rows) {
       try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const ms = (Number(fields[11]) + Number(fields[12])) * this.tickMs;
+        const ms = procCpuMs(pid).own;
         const client = backend_type === 'client backend';
         this.seen.set(pid, { ms: Math.max(ms, this.seen.get(pid)?.ms ?? 0), client });
       } catch {
@@ -236,23 +233,31 @@ export const processCpuMs = (): number => {
 };
 
 /**
+ * A process's CPU milliseconds from `/proc/<pid>/stat` (user + system, in USER_HZ ticks of 10 ms):
+ * its own (utime + stime) and its reaped children's (cutime + cstime). Throws if it is gone.
+ */
+function procCpuMs(pid: number | 'self'): { own: number; reapedChildren: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which may itself hold spaces and parentheses.
+  const f = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
+  return { own: (f[11]! + f[12]!) * 10, reapedChildren: (f[13]! + f[14]!) * 10 };
+}
+
+/**
  * CPU milliseconds of this process's reaped children (wrk, once it has exited): /proc/self/stat's
  * cutime + cstime, in USER_HZ ticks of 10 ms.
  */
-export const childrenCpuMs = (): number => {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[13]) + Number(fields[14])) * 10;
-};
+export const childrenCpuMs = (): number => procCpuMs('self').reapedChildren;
 
 /** CPU milliseconds (user + system) of a process and all its descendants now alive (`/proc`). */
 export function processTreeCpuMs(rootPid: number): number {
   let total = 0;
   const visit = (pid: number): void => {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) * 10;
+      total += procCpuMs(pid).own;
       for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)) {
         if (child) visit(Number(child));
       }

@@ -18,6 +18,8 @@ const SHUTDOWN = 'rastro:shutdown';
 const METRICS_REQUEST = 'rastro:metrics-request';
 const METRICS_RESPONSE = 'rastro:metrics-response';
 const STOP_TIMEOUT_MS = 35_000;
+const RESTART_MS = 1000;
+const MAX_RESTART_MS = 30_000;
 
 /** This process's rank in a cluster, or undefined when it serves alone. */
 export function clusterRank(): number | undefined {
@@ -37,14 +39,17 @@ interface PrimaryLog {
 
 /**
  * Supervises `processes` members running this same command: starts member 0, then the others once
- * it listens; restarts a member that dies after it was serving; on SIGTERM or SIGINT asks each to
- * stop gracefully and resolves with the exit code once all have exited. A member that dies before
- * it ever listened (bad configuration, unreachable database) stops the cluster: restarting it
- * would only repeat the failure.
+ * it listens; once all have listened, replaces any member that dies; on SIGTERM or SIGINT asks each
+ * to stop gracefully and resolves with the exit code once all have exited. A member that dies
+ * during the cluster's start-up (bad configuration, unreachable database) stops the cluster:
+ * restarting it would only repeat the failure.
  */
 export function runPrimary(processes: number, log: PrimaryLog): Promise<number> {
   const aggregator = new AggregatorRegistry();
   const members = new Map<number, Worker>();
+  /** Set once every member has listened: from then on a member that dies is replaced. */
+  let serving = false;
+  const delays = new Map<number, number>();
   let stopping = false;
   let exitCode = 0;
   let finish: (code: number) => void = () => undefined;
@@ -84,12 +89,19 @@ export function runPrimary(processes: number, log: PrimaryLog): Promise<number> 
           if (members.size === 0) finish(exitCode);
           return;
         }
-        if (!listened) {
+        if (!serving) {
           log.error({ member: rank, code, signal }, 'api process failed to start; stopping');
           return stopAll(code || 1);
         }
-        log.error({ member: rank, code, signal }, 'api process exited; starting another');
-        setTimeout(() => void (stopping ? undefined : fork(rank)), 1000).unref();
+        // Once the cluster has served, a member is always replaced; one that cannot start (the
+        // database down, say) is retried less and less often, up to every 30 s.
+        const delay = listened ? RESTART_MS : Math.min(2 * (delays.get(rank) ?? RESTART_MS), MAX_RESTART_MS);
+        delays.set(rank, delay);
+        log.error({ member: rank, code, signal, restart_in_ms: delay }, 'api process exited; starting another');
+        // Not unref'd: with every member down, this timer is what keeps the primary alive.
+        setTimeout(() => {
+          if (!stopping) void fork(rank);
+        }, delay);
       });
     });
   };
@@ -99,7 +111,9 @@ export function runPrimary(processes: number, log: PrimaryLog): Promise<number> 
   void (async () => {
     await fork(0);
     for (let rank = 1; rank < processes && !stopping; rank++) await fork(rank);
-    if (!stopping) log.info({ processes, pid: process.pid }, 'rastro cluster serving');
+    if (stopping) return;
+    serving = true;
+    log.info({ processes, pid: process.pid }, 'rastro cluster serving');
   })();
   return finished;
 }
