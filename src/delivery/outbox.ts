@@ -49,7 +49,10 @@ export function initialStatus(
  * read with `json_to_recordset`, so a request costs one round trip whatever its size or number of
  * destinations, and no bind-parameter limit applies. `json`, not `jsonb`: PostgreSQL then reads each
  * row's fields from the text without first building a binary document of the whole parameter, and
- * the payload is stored as the text it arrived in (migration 0015). Being one statement, it is atomic on its own:
+ * the payload is stored as the text it arrived in (migration 0015). The payloads travel as an array of
+ * their own, read by `json_array_elements` and zipped with their rows by `rows from`: PostgreSQL checks
+ * each payload's syntax once and keeps its text, where a payload inside a row was lexed as part of the
+ * row and then again as a `json` value (~4 µs of PostgreSQL per event). Being one statement, it is atomic on its own:
  * `db` may be a transaction or the database. `also` adds data-modifying CTEs (e.g. the sessions the
  * events reveal) to the same statement. A target deleted or disabled since `targets` was read
  * (they may come from a short cache) gets no delivery, as if the event had arrived after the change.
@@ -82,12 +85,13 @@ export function outboxStatement(
     event_name: event.event_name,
     event_time: new Date(event.event_time * 1000).toISOString(),
     source,
-    payload: event,
     session_id: event.session_id ?? null,
     consent_ads: event.consent.ads,
     is_test: event.test ?? false,
     id_mask: identifierMask(event),
   }));
+
+  const payloads = `[${events.map(({ event }) => JSON.stringify(event)).join(',')}]`;
 
   // Initial states are decided here; whether a `pending` one is a repeat of an earlier request is
   // decided by the dedup_keys insert in the statement (a key is fresh when inserted now or when its
@@ -125,9 +129,11 @@ export function outboxStatement(
         consent_ads, is_test, id_mask)
       select ${tenantId}::uuid, e.id, e.event_id, e.event_name, e.event_time, ${at}::timestamptz, e.source, e.payload,
         e.session_id, e.consent_ads, e.is_test, e.id_mask
-      from json_to_recordset(${JSON.stringify(eventRows)}::json) as e(id uuid, event_id text, event_name text,
-        event_time timestamptz, source text, payload json, session_id text, consent_ads boolean, is_test boolean,
-        id_mask integer)
+      from rows from (json_to_recordset(${JSON.stringify(eventRows)}::json) as (id uuid, event_id text,
+          event_name text, event_time timestamptz, source text, session_id text, consent_ads boolean,
+          is_test boolean, id_mask integer),
+        json_array_elements(${payloads}::json)) as e(id, event_id, event_name, event_time, source, session_id,
+          consent_ads, is_test, id_mask, payload)
       returning event_name, id_mask
     ), d as (
       select * from json_to_recordset(${JSON.stringify(deliveries)}::json) as d(delivery_id uuid, event_ref uuid,

@@ -160,7 +160,7 @@ export function sessionTouchCtes(tenantId: string, touches: SessionTouch[]): Raw
       r.gclid, r.ttclid, r.click_id, coalesce(r.first_touch, r.last_touch), r.last_touch, r.event_count
     from json_to_recordset(${JSON.stringify(rows)}::json) as r(session_id text, first_seen timestamptz,
       last_seen timestamptz, ip text, user_agent text, fbc text, fbp text, fbclid text, gclid text, ttclid text,
-      click_id text, first_touch jsonb, last_touch jsonb, event_count integer)
+      click_id text, first_touch json, last_touch json, event_count integer)
     on conflict (tenant_id, session_id) do update set
       first_seen = least(s.first_seen, excluded.first_seen),
       last_seen = greatest(s.last_seen, excluded.last_seen),

@@ -98,4 +98,36 @@ describe('migrations (on the engine under test: PGlite, or PostgreSQL with DATAB
       await handle.close();
     }
   }, 120_000);
+
+  it('0016 keeps the touches of existing sessions, now as their JSON text, and goes back down', async () => {
+    const handle = await openTestDatabase();
+    try {
+      const db = handle.db;
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      expect((await migrator.migrateTo('0015_event_payload_json')).error).toBeUndefined();
+      const tenant = '00000000-0000-7000-8000-00000000abcf';
+      const first = { at: 1700000000, utm_source: 'facebook', landing_url: 'https://example.com/?a=1', é: 'ç' };
+      const last = { at: 1700000100, gclid: 'G1' };
+      await sql`insert into sessions (tenant_id, session_id, first_seen, last_seen, first_touch, last_touch)
+        values (${tenant}, 's1', now(), now(), ${JSON.stringify(first)}::jsonb, ${JSON.stringify(last)}::jsonb)`.execute(
+        db,
+      );
+      expect(await migrateToLatest(db)).toContain('0016_session_touch_json');
+      const types = await sql<{ t: string }>`
+        select data_type as t from information_schema.columns
+        where table_name = 'sessions' and column_name in ('first_touch', 'last_touch')`.execute(db);
+      expect(types.rows.map((r) => r.t)).toEqual(['json', 'json']);
+      const touches = () =>
+        db
+          .selectFrom('sessions')
+          .select(['first_touch', 'last_touch'])
+          .where('tenant_id', '=', tenant)
+          .executeTakeFirstOrThrow();
+      expect(await touches()).toEqual({ first_touch: first, last_touch: last });
+      expect((await migrator.migrateTo('0015_event_payload_json')).error).toBeUndefined();
+      expect(await touches()).toEqual({ first_touch: first, last_touch: last });
+    } finally {
+      await handle.close();
+    }
+  }, 120_000);
 });
