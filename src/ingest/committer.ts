@@ -6,7 +6,8 @@ import { enabledDestinationsCached, type ResolvedDestination } from '../destinat
 import { canonicalizeEvents } from '../events/accept.ts';
 import type { EventInput } from '../events/input-schema.ts';
 import type { AppContext } from '../http/context.ts';
-import { sessionTouchCtes, sessionTouchOf, type SessionTouch, type TrackExtras } from '../sessions/record.ts';
+import { queueTouchesCte } from '../sessions/queue.ts';
+import { sessionTouchOf, type SessionTouch, type TrackExtras } from '../sessions/record.ts';
 import { GroupCommitter, type Outcome } from './group-commit.ts';
 import type { TrackEventInput } from './track-schema.ts';
 
@@ -67,7 +68,7 @@ export function prepareTrackGroup(
   });
 }
 
-/** One tenant's statement of a group: its events, deliveries, sessions and identity links. */
+/** One tenant's statement of a group: its events, deliveries and queued session touches. */
 export function trackStatement(
   tenantId: string,
   ready: PreparedTrack[],
@@ -75,7 +76,7 @@ export function trackStatement(
 ): RawBuilder<unknown> | undefined {
   const mine = ready.filter((p) => p.tenantId === tenantId);
   if (mine.length === 0) return undefined;
-  const touches = sessionTouchCtes(
+  const touches = queueTouchesCte(
     tenantId,
     mine.flatMap((p) => p.touches),
   );
@@ -90,7 +91,7 @@ export function trackStatement(
 /**
  * The track API's accept path: the same canonicalization and transactional outbox as
  * `acceptEvents`, but for a group of requests at once. The destinations of each tenant come from a
- * one-second cache; the events, their deliveries, sessions and identity links of a tenant are
+ * one-second cache; the events, their deliveries and the session touches of a tenant are
  * written by one statement (atomic by itself, one round trip), and a group spanning several
  * tenants runs their statements in one transaction.
  */

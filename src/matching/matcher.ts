@@ -5,6 +5,7 @@ import { compact } from '../core/compact.ts';
 import type { Database } from '../db/schema.ts';
 import type { GatewayTracking } from '../gateways/types.ts';
 import type { HashedUser } from '../identity/types.ts';
+import { foldTouchesOf } from '../sessions/queue.ts';
 import { gatherCandidates, type Candidate } from './candidates.ts';
 import { decidingRule, score, statusFor, type MatchStatus } from './score.ts';
 import { matchingSettings, type MatchingSettings } from './settings.ts';
@@ -108,6 +109,12 @@ export function createMatcher(): ConversionMatcher {
       const settings =
         (memo?.get(memoKey) as MatchingSettings | undefined) ?? (await matchingSettings(trx, row.tenant_id));
       memo?.set(memoKey, settings);
+      // The sessions of every event acknowledged so far, folded once per tenant per group of sales.
+      const foldKey = `sessions-folded:${row.tenant_id}`;
+      if (!memo?.has(foldKey)) {
+        await foldTouchesOf(trx, row.tenant_id);
+        memo?.set(foldKey, true);
+      }
       const { result, best } = await matchConversion(trx, row, settings);
       const wait = !final && result.status !== 'matched' && settings.grace_seconds > 0;
       await trx

@@ -6,9 +6,11 @@ import type { CanonicalEvent } from '../events/canonical.ts';
 import { fbclidOf } from './cookies.ts';
 
 /**
- * Sessions and the identity graph, written in the same transaction as the events that reveal them
- * (the track API's group commit, a `/go/:slug` click): once an event is acknowledged, the session it
- * names and the hashed identifiers seen with it are committed too, so matching never races ingest.
+ * Sessions and the identity graph. What an event tells about its session (a touch) is committed with
+ * the event: a `/go/:slug` click upserts its session in the click's statement; the track API queues
+ * its group's touches in the events' statement (src/sessions/queue.ts), folded into `sessions` by the
+ * worker and by every reader of sessions before it reads, so matching never misses an acknowledged
+ * event's session.
  */
 export interface SessionTouch {
   sessionId: string;
@@ -126,16 +128,19 @@ function fold(touches: SessionTouch[]): SessionRow[] {
   return [...rows.values()].sort((a, b) => (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0));
 }
 
+/** One tenant's touches as written: a row per session (folded in time order) and per identity link, as JSON text. */
+export interface TouchRows {
+  sessions: string;
+  links: string | null;
+}
+
 /**
- * The upserts of one tenant's touches as data-modifying CTEs (`sessions_upsert`, `links_upsert`),
- * to run inside another statement (the track API's outbox write) or alone. The rows travel as one
- * JSON parameter each (`json_to_recordset`): a group of hundreds of sessions costs one bind
- * parameter, not fifteen per row, which was most of the client's work.
+ * Folds touches into the rows their upserts read (`json_to_recordset`: a group of hundreds of sessions
+ * travels as one parameter, not fifteen per row). Absent values are left out (read as null), and a
+ * first touch that is the last one too (a new session's) travels once: PostgreSQL parses every byte.
  */
-export function sessionTouchCtes(tenantId: string, touches: SessionTouch[]): RawBuilder<unknown>[] {
-  if (touches.length === 0) return [];
-  // Absent values are left out (json_to_recordset reads them as null), and a first touch that is
-  // the last one too (a new session's) travels once: PostgreSQL parses every byte sent.
+export function touchRows(touches: SessionTouch[]): TouchRows | undefined {
+  if (touches.length === 0) return undefined;
   const rows = fold(touches).map((r) => ({
     session_id: r.sessionId,
     first_seen: r.firstSeen.toISOString(),
@@ -152,32 +157,6 @@ export function sessionTouchCtes(tenantId: string, touches: SessionTouch[]): Raw
     last_touch: r.lastTouch,
     event_count: r.count,
   }));
-  const ctes = [
-    sql`sessions_upsert as (
-    insert into sessions as s (tenant_id, session_id, first_seen, last_seen, ip, user_agent, fbc, fbp, fbclid, gclid,
-      ttclid, click_id, first_touch, last_touch, event_count)
-    select ${tenantId}::uuid, r.session_id, r.first_seen, r.last_seen, r.ip, r.user_agent, r.fbc, r.fbp, r.fbclid,
-      r.gclid, r.ttclid, r.click_id, coalesce(r.first_touch, r.last_touch), r.last_touch, r.event_count
-    from json_to_recordset(${JSON.stringify(rows)}::json) as r(session_id text, first_seen timestamptz,
-      last_seen timestamptz, ip text, user_agent text, fbc text, fbp text, fbclid text, gclid text, ttclid text,
-      click_id text, first_touch json, last_touch json, event_count integer)
-    on conflict (tenant_id, session_id) do update set
-      first_seen = least(s.first_seen, excluded.first_seen),
-      last_seen = greatest(s.last_seen, excluded.last_seen),
-      ip = coalesce(excluded.ip, s.ip),
-      user_agent = coalesce(excluded.user_agent, s.user_agent),
-      fbc = coalesce(excluded.fbc, s.fbc),
-      fbp = coalesce(excluded.fbp, s.fbp),
-      fbclid = coalesce(excluded.fbclid, s.fbclid),
-      gclid = coalesce(excluded.gclid, s.gclid),
-      ttclid = coalesce(excluded.ttclid, s.ttclid),
-      click_id = coalesce(excluded.click_id, s.click_id),
-      first_touch = coalesce(s.first_touch, excluded.first_touch),
-      last_touch = coalesce(excluded.last_touch, s.last_touch),
-      event_count = s.event_count + excluded.event_count
-    returning 1)`,
-  ];
-
   const links = new Map<string, { kind: IdentityKind; hash: string; session_id: string; first: Date; last: Date }>();
   for (const t of touches) {
     for (const { kind, hash } of t.identities) {
@@ -190,19 +169,75 @@ export function sessionTouchCtes(tenantId: string, touches: SessionTouch[]): Raw
       }
     }
   }
-  if (links.size === 0) return ctes;
-  // Sorted keys: concurrent groups lock the same rows in the same order, never deadlock.
+  // Sorted keys: concurrent statements lock the same rows in the same order, never deadlock.
   const sorted = [...links.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
-  ctes.push(sql`links_upsert as (
+  return { sessions: JSON.stringify(rows), links: sorted.length > 0 ? JSON.stringify(sorted) : null };
+}
+
+/** The record type of a session row and of a link row in `json_to_recordset(...) as <type>`. */
+export const SESSION_ROW = sql`r(session_id text, first_seen timestamptz, last_seen timestamptz, ip text,
+  user_agent text, fbc text, fbp text, fbclid text, gclid text, ttclid text, click_id text, first_touch json,
+  last_touch json, event_count integer)`;
+export const LINK_ROW = sql`r(kind text, hash text, session_id text, first timestamptz, last timestamptz)`;
+
+/** Columns holding the latest value seen in a session. */
+const LATEST_COLUMNS = ['ip', 'user_agent', 'fbc', 'fbp', 'fbclid', 'gclid', 'ttclid', 'click_id', 'last_touch'];
+
+/** The newer side's value when it has one: `excluded` is newer when it was seen last. */
+const latest = (column: string) =>
+  sql.raw(`${column} = case when excluded.last_seen >= s.last_seen then coalesce(excluded.${column}, s.${column})
+      else coalesce(s.${column}, excluded.${column}) end`);
+
+/**
+ * The upserts of touch rows as data-modifying CTEs (`sessions_upsert`, `links_upsert`) to run inside
+ * another statement. `tenant` is the tenant id's expression, `sessions` and `links` the FROM items
+ * yielding rows `r` of SESSION_ROW and LINK_ROW. The result does not depend on the order in which
+ * touches are folded (queued groups of several processes, a `/go` click written directly): latest
+ * values, first and last touch are decided by when they were seen, counts add up.
+ */
+export function touchUpsertCtes(
+  tenant: RawBuilder<unknown>,
+  sessions: RawBuilder<unknown>,
+  links?: RawBuilder<unknown>,
+): RawBuilder<unknown>[] {
+  const ctes = [
+    sql`sessions_upsert as (
+    insert into sessions as s (tenant_id, session_id, first_seen, last_seen, ip, user_agent, fbc, fbp, fbclid, gclid,
+      ttclid, click_id, first_touch, last_touch, event_count)
+    select ${tenant}, r.session_id, r.first_seen, r.last_seen, r.ip, r.user_agent, r.fbc, r.fbp, r.fbclid,
+      r.gclid, r.ttclid, r.click_id, coalesce(r.first_touch, r.last_touch), r.last_touch, r.event_count
+    from ${sessions}
+    on conflict (tenant_id, session_id) do update set
+      first_seen = least(s.first_seen, excluded.first_seen),
+      last_seen = greatest(s.last_seen, excluded.last_seen),
+      ${sql.join(LATEST_COLUMNS.map(latest))},
+      first_touch = case when excluded.first_seen < s.first_seen then coalesce(excluded.first_touch, s.first_touch)
+        else coalesce(s.first_touch, excluded.first_touch) end,
+      event_count = s.event_count + excluded.event_count
+    returning 1)`,
+  ];
+  if (links) {
+    ctes.push(sql`links_upsert as (
     insert into identity_links as l (tenant_id, kind, hash, session_id, first_seen, last_seen)
-    select ${tenantId}::uuid, r.kind, r.hash, r.session_id, r.first, r.last
-    from json_to_recordset(${JSON.stringify(sorted)}::json) as r(kind text, hash text, session_id text,
-      first timestamptz, last timestamptz)
+    select ${tenant}, r.kind, r.hash, r.session_id, r.first, r.last
+    from ${links}
     on conflict (tenant_id, kind, hash, session_id) do update set
       first_seen = least(l.first_seen, excluded.first_seen),
       last_seen = greatest(l.last_seen, excluded.last_seen)
     returning 1)`);
+  }
   return ctes;
+}
+
+/** The upserts of one tenant's touches as CTEs, their rows as parameters (a `/go` click's statement). */
+export function sessionTouchCtes(tenantId: string, touches: SessionTouch[]): RawBuilder<unknown>[] {
+  const rows = touchRows(touches);
+  if (!rows) return [];
+  return touchUpsertCtes(
+    sql`${tenantId}::uuid`,
+    sql`json_to_recordset(${rows.sessions}::json) as ${SESSION_ROW}`,
+    rows.links === null ? undefined : sql`json_to_recordset(${rows.links}::json) as ${LINK_ROW}`,
+  );
 }
 
 /** Upserts the sessions and identity links of one tenant's touches on their own (a `/go` click). */

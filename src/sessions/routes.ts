@@ -3,6 +3,7 @@ import { notFound } from '../core/errors.ts';
 import { tenantOf } from '../http/auth.ts';
 import { errorResponses, type RouteModule } from '../http/types.ts';
 import { clicksOfSession, findSession, identitiesOfSession } from './lookup.ts';
+import { foldTouchesOf } from './queue.ts';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -21,6 +22,7 @@ export const sessionRoutes: RouteModule = (ctx) => async (app) => {
     },
     async (request) => {
       const tenantId = tenantOf(request);
+      await foldTouchesOf(ctx.db, tenantId);
       const session = await findSession(ctx.db, tenantId, request.params.id);
       if (!session) throw notFound(`session ${request.params.id}`);
       const [identities, clicks] = await Promise.all([

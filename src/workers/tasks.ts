@@ -4,6 +4,7 @@ import { deliveryTask } from '../delivery/task.ts';
 import type { AppContext } from '../http/context.ts';
 import { qualityTask } from '../quality/task.ts';
 import { retentionTask } from '../retention/task.ts';
+import { sessionTouchTask } from '../sessions/task.ts';
 import type { WorkerTask } from './runner.ts';
 
 /**
@@ -13,6 +14,7 @@ import type { WorkerTask } from './runner.ts';
 export const workerTaskFactories: ((ctx: AppContext, log: FastifyBaseLogger) => WorkerTask | WorkerTask[])[] = [
   deliveryTask,
   conversionTasks,
+  sessionTouchTask,
   retentionTask,
   qualityTask,
 ];

@@ -69,11 +69,12 @@ describe('a tracked purchase reaches the Meta emulator', () => {
       client_ip_address: '203.0.113.77',
       client_user_agent: UA,
     });
-    // Nothing in clear at rest: events, sessions, identity graph.
+    // Nothing in clear at rest: events, sessions, identity graph, queued session touches.
     const dump = JSON.stringify([
       await t.rastro.ctx.db.selectFrom('events').select('payload').execute(),
       await t.rastro.ctx.db.selectFrom('sessions').selectAll().execute(),
       await t.rastro.ctx.db.selectFrom('identity_links').selectAll().execute(),
+      await t.rastro.ctx.db.selectFrom('session_touches').selectAll().execute(),
     ]);
     expect(dump).not.toMatch(/joao|souza|99876/i);
   });

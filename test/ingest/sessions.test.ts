@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byFbclid, byIp, findSession, sessionsByIdentity } from '../../src/sessions/lookup.ts';
+import { foldTouchesOf } from '../../src/sessions/queue.ts';
+import { sessionTouchTask } from '../../src/sessions/task.ts';
 import { startTestRastro, type TestRastro, type TestTenant } from '../support/harness.ts';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -28,6 +30,8 @@ describe('sessions and the identity graph', () => {
       remoteAddress: ip,
     });
     expect(res.statusCode, res.body).toBe(202);
+    // What every reader of sessions does first (the sessions API, matching): fold the queued touches.
+    await foldTouchesOf(db(), key === tenant.keys.ingest ? tenant.id : other.id);
   };
 
   it('stitches events of one session: first/last seen, identifiers, first and last touch, count', async () => {
@@ -155,5 +159,57 @@ describe('sessions and the identity graph', () => {
       .where('session_id', 'like', 'rs-bulk-%')
       .execute();
     expect(links).toHaveLength(21); // 7 sessions × 3 emails
+  });
+
+  it("queues a group's touches with its events; the sessions API and the worker fold them", async () => {
+    const queued = () => db().selectFrom('session_touches').select('id').where('tenant_id', '=', tenant.id).execute();
+    const raw = async (events: Record<string, unknown>[]) => {
+      const res = await t.inject({
+        method: 'POST',
+        url: '/api/v1/track',
+        headers: { authorization: `Bearer ${tenant.keys.ingest}`, 'user-agent': UA },
+        payload: { events },
+      });
+      expect(res.statusCode, res.body).toBe(202);
+    };
+    // The harness runs no worker (role api): folds happen only where this test asks.
+    await raw([{ event_name: 'page_view', session_id: 'rs-queued', fbp: 'fb.1.1700000000000.111' }]);
+    expect(await queued()).toHaveLength(1);
+    expect(await findSession(db(), tenant.id, 'rs-queued')).toBeUndefined();
+    const view = await t.call('GET', '/api/v1/sessions/rs-queued', tenant.keys.admin);
+    expect(view.statusCode).toBe(200);
+    expect(view.json()).toMatchObject({ event_count: 1, fbp: 'fb.1.1700000000000.111' });
+    expect(await queued()).toHaveLength(0);
+
+    // The worker's task, and the queue's length in /metrics.
+    const task = sessionTouchTask(t.rastro.ctx);
+    await raw([{ event_name: 'page_view', session_id: 'rs-queued' }]);
+    expect(await t.rastro.ctx.metrics.metrics()).toMatch(/^rastro_session_touches_queued 1$/m);
+    expect(await task.run(new AbortController().signal)).toBe(1);
+    expect(await queued()).toHaveLength(0);
+    expect(await t.rastro.ctx.metrics.metrics()).toMatch(/^rastro_session_touches_queued 0$/m);
+    expect(await t.rastro.ctx.metrics.metrics()).toMatch(/^rastro_session_touches_folded_total 1$/m);
+    expect((await findSession(db(), tenant.id, 'rs-queued'))?.event_count).toBe(2);
+  });
+
+  it('folds touches in any order to the same session: latest values and touches by when they were seen', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const early = { at: now - 300, utm_source: 'facebook' };
+    const late = { at: now - 10, utm_source: 'google' };
+    // The later event is committed (queued) first, as two processes' groups may be.
+    const send = (event_time: number, touch: object, fbp: string) =>
+      t.inject({
+        method: 'POST',
+        url: '/api/v1/track',
+        headers: { authorization: `Bearer ${tenant.keys.ingest}`, 'user-agent': UA },
+        payload: { events: [{ event_name: 'page_view', session_id: 'rs-order', event_time, last_touch: touch, fbp }] },
+      });
+    expect((await send(now - 10, late, 'fb.1.1700000000000.222')).statusCode).toBe(202);
+    expect((await send(now - 300, early, 'fb.1.1700000000000.111')).statusCode).toBe(202);
+    await foldTouchesOf(db(), tenant.id);
+    const s = (await findSession(db(), tenant.id, 'rs-order'))!;
+    expect(s).toMatchObject({ first_touch: early, last_touch: late, fbp: 'fb.1.1700000000000.222', event_count: 2 });
+    expect(s.first_seen.getTime()).toBe((now - 300) * 1000);
+    expect(s.last_seen.getTime()).toBe((now - 10) * 1000);
   });
 });

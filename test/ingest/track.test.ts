@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrackCommitter } from '../../src/ingest/committer.ts';
+import { foldTouchesOf } from '../../src/sessions/queue.ts';
 import { startTestRastro, type TestRastro, type TestTenant } from '../support/harness.ts';
 import { addMetaDestination } from '../support/meta.ts';
 
@@ -228,6 +229,7 @@ describe('track API', () => {
     expect(deliveries[0]).toMatchObject({ status: 'skipped', last_error: 'consent denied: stored, never sent' });
     const detail = (await t.call('GET', `/api/v1/events/${row!.id}`, tenant.keys.admin)).json();
     expect(detail.deliveries[0].status).toBe('skipped');
+    await foldTouchesOf(db(), tenant.id);
     const sessions = await db()
       .selectFrom('sessions')
       .selectAll()

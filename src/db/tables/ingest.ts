@@ -115,10 +115,22 @@ export interface IdentityLinksTable {
   last_seen: Date;
 }
 
+/** Session touches of one group of tracked events, waiting to be folded into `sessions` (src/sessions/queue.ts). */
+export interface SessionTouchesTable {
+  tenant_id: string;
+  /** UUIDv7: folded in this order. */
+  id: string;
+  /** JSON array of session rows (one per session of the group). */
+  sessions: string;
+  /** JSON array of identity links, when the group had any. */
+  links: string | null;
+}
+
 export interface IngestTables {
   ingest_settings: IngestSettingsTable;
   links: LinksTable;
   clicks: ClicksTable;
   sessions: SessionsTable;
   identity_links: IdentityLinksTable;
+  session_touches: SessionTouchesTable;
 }
