@@ -13,7 +13,7 @@
  *
  * Rastro runs on this process's main thread with role `api` (no delivery workers: ingest alone is
  * measured; each event still writes its pending delivery to the outbox for one Meta destination, and
- * its session). The load generator (bench/load-worker.ts) is, for saturated runs, wrk in its own
+ * its session touch, queued; the worker's fold of those touches is timed after the track runs). The load generator (bench/load-worker.ts) is, for saturated runs, wrk in its own
  * process when installed (`apt-get install wrk`; else autocannon in a worker thread) and, for
  * fixed-rate runs, an open-loop paced generator in a worker thread. Server, generator and database
  * share the machine's two cores. Loopback only; every run is bounded in time.
@@ -28,6 +28,7 @@ import { freePort, RastroProcess } from '../scripts/lib/children.ts';
 import { openDatabase } from '../src/db/database.ts';
 import type { Rastro } from '../src/runtime/start.ts';
 import { startRastro } from '../src/runtime/start.ts';
+import { foldQueuedTouches } from '../src/sessions/queue.ts';
 import { withDurableFloor } from './durable-floor.ts';
 import { closedLoopGenerator, runLoad, type LoadResult } from './load-worker.ts';
 import { batchBodies, singleBodies } from './track-bodies.ts';
@@ -51,6 +52,7 @@ import {
   sleep,
   table,
   withHelloWorld,
+  type BenchDatabase,
   type EngineChoice,
 } from './support.ts';
 
@@ -325,6 +327,7 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
           1,
         ),
       );
+    if (ONLY.has('single') || ONLY.has('batch')) folds.push(await measureFold(rastro, engine, database));
     const redirect: LoadOptions = {
       url: `${base}/go/bench?utm_source=facebook&fbclid=IwARbench`,
       kind: 'redirect',
@@ -343,6 +346,42 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
     await rastro.stop();
     await database.drop();
   }
+}
+
+/** One line per engine: how fast the worker's task folds the session touches the track runs queued. */
+const folds: string[] = [];
+
+/**
+ * The track API commits each group's session touches as one queued row; the worker folds them into
+ * sessions later (src/sessions/queue.ts), so the rates above do not include that work. This times
+ * the worker's own fold of everything the runs queued (role `api` folds nothing meanwhile).
+ */
+async function measureFold(rastro: Rastro, engine: EngineChoice, database: BenchDatabase): Promise<string> {
+  const touches = async () =>
+    Number(
+      (await sql<{ n: string }>`select coalesce(sum(event_count), 0) as n from sessions`.execute(rastro.ctx.db))
+        .rows[0]!.n,
+    );
+  const before = await touches();
+  const pgCpu =
+    database.serverUrl && database.databaseName
+      ? new PostgresCpu(database.serverUrl, database.databaseName)
+      : undefined;
+  await pgCpu?.start();
+  const cpuBefore = processCpuMs();
+  const started = performance.now();
+  let groups = 0;
+  for (let n = -1; n !== 0; groups += n) n = await foldQueuedTouches(rastro.ctx.db, 50);
+  const seconds = (performance.now() - started) / 1000;
+  const serverMs = processCpuMs() - cpuBefore;
+  const pg = await pgCpu?.stop();
+  const folded = (await touches()) - before;
+  const perTouch = (ms: number) => fmt((1000 * ms) / Math.max(1, folded), 1);
+  return (
+    `session fold (${engine}): ${fmt(groups)} queued groups, ${fmt(folded)} touches in ${fmt(seconds, 1)} s = ` +
+    `${fmt(folded / seconds)} touches/s; CPU µs per touch: Rastro ${perTouch(serverMs)}` +
+    (pg ? `, PostgreSQL ${perTouch(pg.clients)}` : '')
+  );
 }
 
 /**
@@ -572,6 +611,7 @@ async function main(): Promise<void> {
       ),
     );
   }
+  if (folds.length > 0) console.log(`\n${folds.join('\n')}`);
   console.log(`\npeak RSS (server + load generator thread): ${fmt(peakRssMiB())} MiB`);
 }
 
