@@ -1,7 +1,7 @@
 /**
  * The track API's own CPU per event, without HTTP or a database: what the server's main thread does
  * for each accepted event between the parsed body and the bytes sent to PostgreSQL (canonicalize and
- * hash, read the session touches, build the group's statement, compile it, encode its parameters).
+ * hash, list the events that reveal a session, build the group's statement, compile it, encode its parameters).
  * bench/ingest.ts measures the same work inside a loaded server, where the machine's other parties
  * make it move by ±15 %; this one holds still, so it compares builds of the ingest path.
  *
@@ -80,7 +80,7 @@ function run(
     let u = performance.now();
     stages.parse += u - t;
     t = u;
-    const prepared = prepareTrackGroup(items, targets, new Date());
+    const prepared = prepareTrackGroup(items, targets);
     u = performance.now();
     stages.prepare += u - t;
     t = u;
@@ -166,7 +166,7 @@ console.log(
     [
       'shape',
       'parse µs/event',
-      'canonicalize + touches',
+      'canonicalize + sessions',
       'statement',
       'encode',
       'total µs/event',

@@ -6,8 +6,8 @@ import { enabledDestinationsCached, type ResolvedDestination } from '../destinat
 import { canonicalizeEvents } from '../events/accept.ts';
 import type { EventInput } from '../events/input-schema.ts';
 import type { AppContext } from '../http/context.ts';
-import { queueTouchesCte } from '../sessions/queue.ts';
-import { sessionTouchOf, type SessionTouch, type TrackExtras } from '../sessions/record.ts';
+import { queuedEvent, queueTouchesCte, type QueuedEvent } from '../sessions/queue.ts';
+import type { TrackExtras } from '../sessions/record.ts';
 import { GroupCommitter, type Outcome } from './group-commit.ts';
 import type { TrackEventInput } from './track-schema.ts';
 
@@ -29,21 +29,20 @@ const splitExtras = (input: TrackEventInput): [EventInput, TrackExtras] => {
   return [event, { click_id, first_touch, last_touch }];
 };
 
-/** A group's requests made ready to write: canonical events with their ids, and session touches. */
+/** A group's requests made ready to write: canonical events with their ids, and those that reveal a session. */
 export interface PreparedTrack {
   tenantId: string;
   outbox: OutboxInput[];
-  touches: SessionTouch[];
+  sessions: QueuedEvent[];
 }
 
 /**
- * Canonicalizes each request of a group (hashing at the edge) and reads what its events tell about
- * their sessions. Pure: one outcome per request, so a bad request is refused alone.
+ * Canonicalizes each request of a group (hashing at the edge) and lists the events that reveal a
+ * session, to be folded later. Pure: one outcome per request, so a bad request is refused alone.
  */
 export function prepareTrackGroup(
   items: TrackSubmission[],
   targets: Map<string, ResolvedDestination[]>,
-  now: Date,
 ): Outcome<PreparedTrack>[] {
   return items.map((item) => {
     try {
@@ -55,13 +54,13 @@ export function prepareTrackGroup(
         { clientIp: item.clientIp, userAgent: item.userAgent },
         item.field,
       );
-      const touches: SessionTouch[] = [];
+      const sessions: QueuedEvent[] = [];
       outbox.forEach((o, i) => {
         o.id = newId();
-        const touch = sessionTouchOf(o.event, split[i]![1], now);
-        if (touch) touches.push(touch);
+        const queued = queuedEvent(o.id, o.event, split[i]![1]);
+        if (queued) sessions.push(queued);
       });
-      return { ok: true, value: { tenantId: item.tenantId, outbox, touches } };
+      return { ok: true, value: { tenantId: item.tenantId, outbox, sessions } };
     } catch (error) {
       return { ok: false, error };
     }
@@ -78,7 +77,7 @@ export function trackStatement(
   if (mine.length === 0) return undefined;
   const touches = queueTouchesCte(
     tenantId,
-    mine.flatMap((p) => p.touches),
+    mine.flatMap((p) => p.sessions),
   );
   return outboxStatement(
     tenantId,
@@ -104,7 +103,7 @@ export async function commitTrackGroup(ctx: AppContext, items: TrackSubmission[]
       ),
     ),
   );
-  const prepared = prepareTrackGroup(items, targets, new Date());
+  const prepared = prepareTrackGroup(items, targets);
   const ready = prepared.filter((p): p is { ok: true; value: PreparedTrack } => p.ok).map((p) => p.value);
   const statements = tenants
     .map((t) => trackStatement(t, ready, targets.get(t)!))

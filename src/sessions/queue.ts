@@ -1,52 +1,95 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { compact } from '../core/compact.ts';
 import { newId } from '../core/ids.ts';
 import type { Database } from '../db/schema.ts';
-import { LINK_ROW, SESSION_ROW, touchRows, touchUpsertCtes, type SessionTouch } from './record.ts';
+import type { SessionTouchesTable } from '../db/tables/ingest.ts';
+import type { CanonicalEvent } from '../events/canonical.ts';
+import { sessionTouchCtes, sessionTouchOf, type SessionTouch, type TrackExtras } from './record.ts';
 
 /**
- * The track API's session touches, queued: the events' statement inserts one row per tenant per
- * group (its sessions and identity links as JSON text) and the fold upserts them later, one queued
- * group per statement. Upserting sessions in the events' statement was a third of PostgreSQL's work
- * per tracked event; queued, the ingest path pays a single row per group.
+ * The track API's sessions, folded after the fact: the events' statement queues one row per tenant
+ * per group naming the events that reveal a session (their Rastro ids, plus the first-party touch
+ * fields a canonical event does not keep), and a fold derives each session's touch from the stored
+ * event and upserts sessions and identity links, deleting the queued row in the same transaction.
+ * Upserting sessions in the events' statement was a third of PostgreSQL's work per tracked event,
+ * and deriving them ~13 % of the server's; queued, the ingest path pays ~45 bytes per event.
  *
- * Readers of sessions (matching, the sessions API) fold a tenant's queue first, so what they read
+ * Readers of sessions (matching, the sessions API) fold their tenant's queue first, so what they read
  * includes every event acknowledged before they started; the worker folds continuously.
  */
-export function queueTouchesCte(tenantId: string, touches: SessionTouch[]): RawBuilder<unknown>[] {
-  const rows = touchRows(touches);
-  if (!rows) return [];
+export interface QueuedEvent {
+  /** The event's Rastro id. */
+  id: string;
+  /** Its first-party touch fields (`click_id`, `first_touch`, `last_touch`), when it had any. */
+  x?: TrackExtras;
+}
+
+/** Whether an accepted event tells anything about a session (see sessionTouchOf). */
+export const revealsSession = (event: CanonicalEvent): boolean => Boolean(event.session_id && event.consent.ads);
+
+/** The queued event of an accepted one, or nothing when it reveals no session. */
+export function queuedEvent(id: string, event: CanonicalEvent, extras: TrackExtras): QueuedEvent | undefined {
+  if (!revealsSession(event)) return undefined;
+  const x = compact<TrackExtras>(extras);
+  return Object.keys(x).length > 0 ? { id, x } : { id };
+}
+
+/** The CTE that queues one tenant's events of a group (inside the track API's statement). */
+export function queueTouchesCte(tenantId: string, events: QueuedEvent[]): RawBuilder<unknown>[] {
+  if (events.length === 0) return [];
   return [
     sql`touches_queue as (
-    insert into session_touches (tenant_id, id, sessions, links)
-    values (${tenantId}::uuid, ${newId()}::uuid, ${rows.sessions}, ${rows.links})
+    insert into session_touches (tenant_id, id, events)
+    values (${tenantId}::uuid, ${newId()}::uuid, ${JSON.stringify(events)})
     returning 1)`,
   ];
 }
 
-/** Folds the queued group `pick` selects (and locks), deleting it in the same statement. */
-async function foldOne(db: Kysely<Database>, pick: RawBuilder<unknown>): Promise<boolean> {
-  const upserts = touchUpsertCtes(
-    sql`q.tenant_id`,
-    sql`q, json_to_recordset(q.sessions::json) as ${SESSION_ROW}`,
-    sql`q, json_to_recordset(q.links::json) as ${LINK_ROW}`,
-  );
-  const { rows } = await sql<{ n: number }>`
-    with next as (${pick}), q as (
-      delete from session_touches t using next where t.tenant_id = next.tenant_id and t.id = next.id
-      returning t.tenant_id, t.sessions, t.links
-    ), ${sql.join(upserts)}
-    select count(*)::int as n from q`.execute(db);
-  return (rows[0]?.n ?? 0) > 0;
+/** Folds one queued group `trx` holds locked: the touches of its events, then the row's deletion. */
+async function foldGroup(trx: Kysely<Database>, group: SessionTouchesTable): Promise<void> {
+  const queued = JSON.parse(group.events) as QueuedEvent[];
+  const stored = await trx
+    .selectFrom('events')
+    .select(['id', 'payload', 'received_at'])
+    .where('tenant_id', '=', group.tenant_id)
+    .where('id', '=', sql<string>`any(${queued.map((q) => q.id)}::uuid[])`)
+    .execute();
+  const byId = new Map(stored.map((e) => [e.id, e]));
+  const touches: SessionTouch[] = [];
+  for (const { id, x } of queued) {
+    const event = byId.get(id);
+    // Committed with the row, so present unless purged since.
+    if (!event) continue;
+    const touch = sessionTouchOf(event.payload as unknown as CanonicalEvent, x, new Date(event.received_at));
+    if (touch) touches.push(touch);
+  }
+  const upserts = sessionTouchCtes(group.tenant_id, touches);
+  await sql`with folded as (
+      delete from session_touches where tenant_id = ${group.tenant_id}::uuid and id = ${group.id}::uuid returning 1
+    )${upserts.length > 0 ? sql`, ${sql.join(upserts)}` : sql``}
+    select 1`.execute(trx);
 }
+
+/** Runs `work` in a transaction: `db`'s own when it is one, a new one otherwise. */
+const inTransaction = <T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> =>
+  db.isTransaction ? work(db) : db.transaction().execute(work);
 
 /** The worker's fold: up to `limit` queued groups of any tenant, oldest first, skipping those being folded. */
 export async function foldQueuedTouches(db: Kysely<Database>, limit = 20): Promise<number> {
   let folded = 0;
   while (folded < limit) {
-    const found = await foldOne(
-      db,
-      sql`select tenant_id, id from session_touches order by id limit 1 for update skip locked`,
-    );
+    const found = await inTransaction(db, async (trx) => {
+      const group = await trx
+        .selectFrom('session_touches')
+        .selectAll()
+        .orderBy('id')
+        .limit(1)
+        .forUpdate()
+        .skipLocked()
+        .executeTakeFirst();
+      if (group) await foldGroup(trx, group);
+      return group !== undefined;
+    });
     if (!found) break;
     folded++;
   }
@@ -58,35 +101,33 @@ export async function foldQueuedTouches(db: Kysely<Database>, limit = 20): Promi
  * fold holds. Cheap when the queue is empty (one index lookup). `db` may be a transaction.
  */
 export async function foldTouchesOf(db: Kysely<Database>, tenantId: string): Promise<number> {
-  const bound = (
-    await db
-      .selectFrom('session_touches')
-      .select('id')
-      .where('tenant_id', '=', tenantId)
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst()
-  )?.id;
+  const pending = (bound?: string) => {
+    let q = db.selectFrom('session_touches').select('id').where('tenant_id', '=', tenantId);
+    if (bound) q = q.where('id', '<=', bound);
+    return q.orderBy('id', 'desc').limit(1).executeTakeFirst();
+  };
+  const bound = (await pending())?.id;
   if (!bound) return 0;
   let folded = 0;
   for (;;) {
-    const found = await foldOne(
-      db,
-      sql`select tenant_id, id from session_touches where tenant_id = ${tenantId}::uuid and id <= ${bound}::uuid
-        order by id limit 1 for update`,
-    );
+    const found = await inTransaction(db, async (trx) => {
+      const group = await trx
+        .selectFrom('session_touches')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', '<=', bound)
+        .orderBy('id')
+        .limit(1)
+        .forUpdate()
+        .executeTakeFirst();
+      if (group) await foldGroup(trx, group);
+      return group !== undefined;
+    });
     if (found) {
       folded++;
       continue;
     }
     // Nothing locked: a group another fold held was gone once it let go. Done when none is left.
-    const left = await db
-      .selectFrom('session_touches')
-      .select('id')
-      .where('tenant_id', '=', tenantId)
-      .where('id', '<=', bound)
-      .limit(1)
-      .executeTakeFirst();
-    if (!left) return folded;
+    if (!(await pending(bound))) return folded;
   }
 }

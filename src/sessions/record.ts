@@ -6,11 +6,10 @@ import type { CanonicalEvent } from '../events/canonical.ts';
 import { fbclidOf } from './cookies.ts';
 
 /**
- * Sessions and the identity graph. What an event tells about its session (a touch) is committed with
- * the event: a `/go/:slug` click upserts its session in the click's statement; the track API queues
- * its group's touches in the events' statement (src/sessions/queue.ts), folded into `sessions` by the
- * worker and by every reader of sessions before it reads, so matching never misses an acknowledged
- * event's session.
+ * Sessions and the identity graph. A `/go/:slug` click upserts its session in the click's statement;
+ * the track API queues the events of a group that reveal a session in the events' statement
+ * (src/sessions/queue.ts), folded into `sessions` by the worker and by every reader of sessions
+ * before it reads, so matching never misses an acknowledged event's session.
  */
 export interface SessionTouch {
   sessionId: string;
@@ -128,19 +127,12 @@ function fold(touches: SessionTouch[]): SessionRow[] {
   return [...rows.values()].sort((a, b) => (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0));
 }
 
-/** One tenant's touches as written: a row per session (folded in time order) and per identity link, as JSON text. */
-export interface TouchRows {
-  sessions: string;
-  links: string | null;
-}
-
 /**
  * Folds touches into the rows their upserts read (`json_to_recordset`: a group of hundreds of sessions
  * travels as one parameter, not fifteen per row). Absent values are left out (read as null), and a
  * first touch that is the last one too (a new session's) travels once: PostgreSQL parses every byte.
  */
-export function touchRows(touches: SessionTouch[]): TouchRows | undefined {
-  if (touches.length === 0) return undefined;
+function touchRows(touches: SessionTouch[]): { sessions: string; links: string | null } {
   const rows = fold(touches).map((r) => ({
     session_id: r.sessionId,
     first_seen: r.firstSeen.toISOString(),
@@ -174,12 +166,6 @@ export function touchRows(touches: SessionTouch[]): TouchRows | undefined {
   return { sessions: JSON.stringify(rows), links: sorted.length > 0 ? JSON.stringify(sorted) : null };
 }
 
-/** The record type of a session row and of a link row in `json_to_recordset(...) as <type>`. */
-export const SESSION_ROW = sql`r(session_id text, first_seen timestamptz, last_seen timestamptz, ip text,
-  user_agent text, fbc text, fbp text, fbclid text, gclid text, ttclid text, click_id text, first_touch json,
-  last_touch json, event_count integer)`;
-export const LINK_ROW = sql`r(kind text, hash text, session_id text, first timestamptz, last timestamptz)`;
-
 /** Columns holding the latest value seen in a session. */
 const LATEST_COLUMNS = ['ip', 'user_agent', 'fbc', 'fbp', 'fbclid', 'gclid', 'ttclid', 'click_id', 'last_touch'];
 
@@ -189,24 +175,23 @@ const latest = (column: string) =>
       else coalesce(s.${column}, excluded.${column}) end`);
 
 /**
- * The upserts of touch rows as data-modifying CTEs (`sessions_upsert`, `links_upsert`) to run inside
- * another statement. `tenant` is the tenant id's expression, `sessions` and `links` the FROM items
- * yielding rows `r` of SESSION_ROW and LINK_ROW. The result does not depend on the order in which
- * touches are folded (queued groups of several processes, a `/go` click written directly): latest
- * values, first and last touch are decided by when they were seen, counts add up.
+ * The upserts of one tenant's touches as data-modifying CTEs (`sessions_upsert`, `links_upsert`), to
+ * run inside another statement (a `/go` click's, a fold's) or alone. The result does not depend on
+ * the order in which touches are folded (queued groups of several processes, a click written
+ * directly): latest values, first and last touch are decided by when they were seen, counts add up.
  */
-export function touchUpsertCtes(
-  tenant: RawBuilder<unknown>,
-  sessions: RawBuilder<unknown>,
-  links?: RawBuilder<unknown>,
-): RawBuilder<unknown>[] {
+export function sessionTouchCtes(tenantId: string, touches: SessionTouch[]): RawBuilder<unknown>[] {
+  if (touches.length === 0) return [];
+  const rows = touchRows(touches);
   const ctes = [
     sql`sessions_upsert as (
     insert into sessions as s (tenant_id, session_id, first_seen, last_seen, ip, user_agent, fbc, fbp, fbclid, gclid,
       ttclid, click_id, first_touch, last_touch, event_count)
-    select ${tenant}, r.session_id, r.first_seen, r.last_seen, r.ip, r.user_agent, r.fbc, r.fbp, r.fbclid,
+    select ${tenantId}::uuid, r.session_id, r.first_seen, r.last_seen, r.ip, r.user_agent, r.fbc, r.fbp, r.fbclid,
       r.gclid, r.ttclid, r.click_id, coalesce(r.first_touch, r.last_touch), r.last_touch, r.event_count
-    from ${sessions}
+    from json_to_recordset(${rows.sessions}::json) as r(session_id text, first_seen timestamptz,
+      last_seen timestamptz, ip text, user_agent text, fbc text, fbp text, fbclid text, gclid text, ttclid text,
+      click_id text, first_touch json, last_touch json, event_count integer)
     on conflict (tenant_id, session_id) do update set
       first_seen = least(s.first_seen, excluded.first_seen),
       last_seen = greatest(s.last_seen, excluded.last_seen),
@@ -216,28 +201,17 @@ export function touchUpsertCtes(
       event_count = s.event_count + excluded.event_count
     returning 1)`,
   ];
-  if (links) {
-    ctes.push(sql`links_upsert as (
+  if (rows.links === null) return ctes;
+  ctes.push(sql`links_upsert as (
     insert into identity_links as l (tenant_id, kind, hash, session_id, first_seen, last_seen)
-    select ${tenant}, r.kind, r.hash, r.session_id, r.first, r.last
-    from ${links}
+    select ${tenantId}::uuid, r.kind, r.hash, r.session_id, r.first, r.last
+    from json_to_recordset(${rows.links}::json) as r(kind text, hash text, session_id text,
+      first timestamptz, last timestamptz)
     on conflict (tenant_id, kind, hash, session_id) do update set
       first_seen = least(l.first_seen, excluded.first_seen),
       last_seen = greatest(l.last_seen, excluded.last_seen)
     returning 1)`);
-  }
   return ctes;
-}
-
-/** The upserts of one tenant's touches as CTEs, their rows as parameters (a `/go` click's statement). */
-export function sessionTouchCtes(tenantId: string, touches: SessionTouch[]): RawBuilder<unknown>[] {
-  const rows = touchRows(touches);
-  if (!rows) return [];
-  return touchUpsertCtes(
-    sql`${tenantId}::uuid`,
-    sql`json_to_recordset(${rows.sessions}::json) as ${SESSION_ROW}`,
-    rows.links === null ? undefined : sql`json_to_recordset(${rows.links}::json) as ${LINK_ROW}`,
-  );
 }
 
 /** Upserts the sessions and identity links of one tenant's touches on their own (a `/go` click). */

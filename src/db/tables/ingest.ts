@@ -115,15 +115,13 @@ export interface IdentityLinksTable {
   last_seen: Date;
 }
 
-/** Session touches of one group of tracked events, waiting to be folded into `sessions` (src/sessions/queue.ts). */
+/** The events of one group of tracked events whose sessions are not folded yet (src/sessions/queue.ts). */
 export interface SessionTouchesTable {
   tenant_id: string;
   /** UUIDv7: folded in this order. */
   id: string;
-  /** JSON array of session rows (one per session of the group). */
-  sessions: string;
-  /** JSON array of identity links, when the group had any. */
-  links: string | null;
+  /** JSON array of `{id, x?}`: an event's Rastro id and its first-party touch fields, when it had any. */
+  events: string;
 }
 
 export interface IngestTables {
