@@ -48,11 +48,17 @@ export function queueTouchesCte(tenantId: string, events: QueuedEvent[]): RawBui
 /** Folds one queued group `trx` holds locked: the touches of its events, then the row's deletion. */
 async function foldGroup(trx: Kysely<Database>, group: SessionTouchesTable): Promise<void> {
   const queued = JSON.parse(group.events) as QueuedEvent[];
+  const ids = queued.map((q) => q.id).sort();
+  // The range bounds the index scan whatever the statistics say: a group's ids are one process's
+  // consecutive UUIDv7s (other processes' events of the same milliseconds may sit between them). With
+  // `= any` alone the planner read every event of the tenant when the table had grown since analyzed.
   const stored = await trx
     .selectFrom('events')
     .select(['id', 'payload', 'received_at'])
     .where('tenant_id', '=', group.tenant_id)
-    .where('id', '=', sql<string>`any(${queued.map((q) => q.id)}::uuid[])`)
+    .where('id', '>=', ids[0]!)
+    .where('id', '<=', ids[ids.length - 1]!)
+    .where('id', '=', sql<string>`any(${ids}::uuid[])`)
     .execute();
   const byId = new Map(stored.map((e) => [e.id, e]));
   const touches: SessionTouch[] = [];
