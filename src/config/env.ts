@@ -59,6 +59,12 @@ const EnvSchema = Type.Object({
     default: 2,
     description: 'Group commit window of the track API: how long a request waits for others to share its transaction',
   }),
+  RASTRO_INGEST_SESSIONS: Type.Optional(
+    Type.Union([Type.Literal('queue'), Type.Literal('inline')], {
+      description:
+        "How the track API writes sessions: queue (folded by the worker after the commit; default on PostgreSQL) or inline (in the events' statement; default on PGlite)",
+    }),
+  ),
   RASTRO_REDIRECT_WINDOW_MS: Type.Number({
     minimum: 0,
     maximum: 100,
@@ -117,6 +123,8 @@ export interface Config {
   trustedProxies: string[];
   redisUrl: string | undefined;
   ingestWindowMs: number;
+  /** How the track API writes sessions (RASTRO_INGEST_SESSIONS); unset: by engine. */
+  ingestSessions: 'queue' | 'inline' | undefined;
   redirectWindowMs: number;
   deliveryLeaseMs?: number | undefined;
   deliveryLockedBatches?: number | undefined;
@@ -176,6 +184,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .filter(Boolean),
     redisUrl: e.REDIS_URL,
     ingestWindowMs: e.RASTRO_INGEST_WINDOW_MS,
+    ingestSessions: e.RASTRO_INGEST_SESSIONS,
     redirectWindowMs: e.RASTRO_REDIRECT_WINDOW_MS,
     deliveryLeaseMs: e.RASTRO_DELIVERY_LEASE_MS,
     deliveryLockedBatches: e.RASTRO_DELIVERY_LOCKED_BATCHES,

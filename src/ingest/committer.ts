@@ -7,7 +7,7 @@ import { canonicalizeEvents } from '../events/accept.ts';
 import type { EventInput } from '../events/input-schema.ts';
 import type { AppContext } from '../http/context.ts';
 import { queuedEvent, queueTouchesCte, type QueuedEvent } from '../sessions/queue.ts';
-import type { TrackExtras } from '../sessions/record.ts';
+import { sessionTouchCtes, sessionTouchOf, type TrackExtras } from '../sessions/record.ts';
 import { GroupCommitter, type Outcome } from './group-commit.ts';
 import type { TrackEventInput } from './track-schema.ts';
 
@@ -67,31 +67,47 @@ export function prepareTrackGroup(
   });
 }
 
-/** One tenant's statement of a group: its events, deliveries and queued session touches. */
+/**
+ * How a group's sessions are written: `queue` (PostgreSQL) names the events that reveal a session in
+ * one row the fold reads later (src/sessions/queue.ts); `inline` (PGlite) upserts the sessions in the
+ * events' statement. PGlite is one connection in this process: deferring the upsert frees nothing
+ * there, and reading the events back to fold them cost more than the upsert itself.
+ */
+export type SessionWrite = 'queue' | 'inline';
+
+/** RASTRO_INGEST_SESSIONS, or the engine's default. */
+export const sessionWrite = (ctx: AppContext): SessionWrite =>
+  ctx.config.ingestSessions ?? (ctx.engine === 'pglite' ? 'inline' : 'queue');
+
+/** One tenant's statement of a group: its events, deliveries and sessions (queued or upserted). */
 export function trackStatement(
   tenantId: string,
   ready: PreparedTrack[],
   targets: ResolvedDestination[],
+  sessions: SessionWrite = 'queue',
 ): RawBuilder<unknown> | undefined {
   const mine = ready.filter((p) => p.tenantId === tenantId);
   if (mine.length === 0) return undefined;
-  const touches = queueTouchesCte(
-    tenantId,
-    mine.flatMap((p) => p.sessions),
-  );
-  return outboxStatement(
-    tenantId,
-    mine.flatMap((p) => p.outbox),
-    targets,
-    touches,
-  ).statement;
+  const outbox = mine.flatMap((p) => p.outbox);
+  const queued = mine.flatMap((p) => p.sessions);
+  let also: RawBuilder<unknown>[];
+  if (sessions === 'queue') also = queueTouchesCte(tenantId, queued);
+  else {
+    const events = new Map(outbox.map((o) => [o.id!, o.event]));
+    const now = new Date();
+    also = sessionTouchCtes(
+      tenantId,
+      queued.map((q) => sessionTouchOf(events.get(q.id)!, q.x, now)!),
+    );
+  }
+  return outboxStatement(tenantId, outbox, targets, also).statement;
 }
 
 /**
  * The track API's accept path: the same canonicalization and transactional outbox as
  * `acceptEvents`, but for a group of requests at once. The destinations of each tenant come from a
- * one-second cache; the events, their deliveries and the session touches of a tenant are
- * written by one statement (atomic by itself, one round trip), and a group spanning several
+ * one-second cache; the events, their deliveries and their sessions (see SessionWrite) of a tenant
+ * are written by one statement (atomic by itself, one round trip), and a group spanning several
  * tenants runs their statements in one transaction.
  */
 export async function commitTrackGroup(ctx: AppContext, items: TrackSubmission[]): Promise<Outcome<AcceptedEvent[]>[]> {
@@ -106,7 +122,7 @@ export async function commitTrackGroup(ctx: AppContext, items: TrackSubmission[]
   const prepared = prepareTrackGroup(items, targets);
   const ready = prepared.filter((p): p is { ok: true; value: PreparedTrack } => p.ok).map((p) => p.value);
   const statements = tenants
-    .map((t) => trackStatement(t, ready, targets.get(t)!))
+    .map((t) => trackStatement(t, ready, targets.get(t)!, sessionWrite(ctx)))
     .filter((s): s is RawBuilder<unknown> => s !== undefined);
   if (statements.length === 1) await statements[0]!.execute(ctx.db);
   else if (statements.length > 1) {

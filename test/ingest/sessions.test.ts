@@ -8,13 +8,14 @@ import { startTestRastro, type TestRastro, type TestTenant } from '../support/ha
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const UA = 'Mozilla/5.0 (Linux; Android 14) Chrome/124 Mobile';
 
-describe('sessions and the identity graph', () => {
+// Both ways the track API writes sessions (RASTRO_INGEST_SESSIONS), on the engine under test.
+describe.each(['queue', 'inline'] as const)('sessions and the identity graph (%s)', (mode) => {
   let t: TestRastro;
   let tenant: TestTenant;
   let other: TestTenant;
 
   beforeAll(async () => {
-    t = await startTestRastro();
+    t = await startTestRastro({ env: { RASTRO_INGEST_SESSIONS: mode } });
     tenant = await t.createTenant('shop');
     other = await t.createTenant('other');
   });
@@ -161,36 +162,51 @@ describe('sessions and the identity graph', () => {
     expect(links).toHaveLength(21); // 7 sessions × 3 emails
   });
 
-  it("queues a group's touches with its events; the sessions API and the worker fold them", async () => {
-    const queued = () => db().selectFrom('session_touches').select('id').where('tenant_id', '=', tenant.id).execute();
-    const raw = async (events: Record<string, unknown>[]) => {
-      const res = await t.inject({
-        method: 'POST',
-        url: '/api/v1/track',
-        headers: { authorization: `Bearer ${tenant.keys.ingest}`, 'user-agent': UA },
-        payload: { events },
-      });
-      expect(res.statusCode, res.body).toBe(202);
-    };
-    // The harness runs no worker (role api): folds happen only where this test asks.
-    await raw([{ event_name: 'page_view', session_id: 'rs-queued', fbp: 'fb.1.1700000000000.111' }]);
-    expect(await queued()).toHaveLength(1);
-    expect(await findSession(db(), tenant.id, 'rs-queued')).toBeUndefined();
-    const view = await t.call('GET', '/api/v1/sessions/rs-queued', tenant.keys.admin);
-    expect(view.statusCode).toBe(200);
-    expect(view.json()).toMatchObject({ event_count: 1, fbp: 'fb.1.1700000000000.111' });
-    expect(await queued()).toHaveLength(0);
-
-    // The worker's task, and the queue's length in /metrics.
-    const task = sessionTouchTask(t.rastro.ctx);
-    await raw([{ event_name: 'page_view', session_id: 'rs-queued' }]);
-    expect(await t.rastro.ctx.metrics.metrics()).toMatch(/^rastro_session_touches_queued 1$/m);
-    expect(await task.run(new AbortController().signal)).toBe(1);
-    expect(await queued()).toHaveLength(0);
-    expect(await t.rastro.ctx.metrics.metrics()).toMatch(/^rastro_session_touches_queued 0$/m);
-    expect(await t.rastro.ctx.metrics.metrics()).toMatch(/^rastro_session_touches_folded_total 1$/m);
-    expect((await findSession(db(), tenant.id, 'rs-queued'))?.event_count).toBe(2);
+  it.runIf(mode === 'inline')("upserts sessions in the events' statement: nothing is queued", async () => {
+    const res = await t.inject({
+      method: 'POST',
+      url: '/api/v1/track',
+      headers: { authorization: `Bearer ${tenant.keys.ingest}`, 'user-agent': UA },
+      payload: { events: [{ event_name: 'page_view', session_id: 'rs-inline', fbp: 'fb.1.1700000000000.333' }] },
+    });
+    expect(res.statusCode).toBe(202);
+    expect(await findSession(db(), tenant.id, 'rs-inline')).toMatchObject({ event_count: 1 });
+    expect(await db().selectFrom('session_touches').selectAll().execute()).toEqual([]);
   });
+
+  it.runIf(mode === 'queue')(
+    "queues a group's touches with its events; the sessions API and the worker fold them",
+    async () => {
+      const queued = () => db().selectFrom('session_touches').select('id').where('tenant_id', '=', tenant.id).execute();
+      const raw = async (events: Record<string, unknown>[]) => {
+        const res = await t.inject({
+          method: 'POST',
+          url: '/api/v1/track',
+          headers: { authorization: `Bearer ${tenant.keys.ingest}`, 'user-agent': UA },
+          payload: { events },
+        });
+        expect(res.statusCode, res.body).toBe(202);
+      };
+      // The harness runs no worker (role api): folds happen only where this test asks.
+      await raw([{ event_name: 'page_view', session_id: 'rs-queued', fbp: 'fb.1.1700000000000.111' }]);
+      expect(await queued()).toHaveLength(1);
+      expect(await findSession(db(), tenant.id, 'rs-queued')).toBeUndefined();
+      const view = await t.call('GET', '/api/v1/sessions/rs-queued', tenant.keys.admin);
+      expect(view.statusCode).toBe(200);
+      expect(view.json()).toMatchObject({ event_count: 1, fbp: 'fb.1.1700000000000.111' });
+      expect(await queued()).toHaveLength(0);
+
+      // The worker's task, and the queue's length in /metrics.
+      const task = sessionTouchTask(t.rastro.ctx);
+      await raw([{ event_name: 'page_view', session_id: 'rs-queued' }]);
+      expect(await t.rastro.ctx.metrics.metrics()).toMatch(/^rastro_session_touches_queued 1$/m);
+      expect(await task.run(new AbortController().signal)).toBe(1);
+      expect(await queued()).toHaveLength(0);
+      expect(await t.rastro.ctx.metrics.metrics()).toMatch(/^rastro_session_touches_queued 0$/m);
+      expect(await t.rastro.ctx.metrics.metrics()).toMatch(/^rastro_session_touches_folded_total 1$/m);
+      expect((await findSession(db(), tenant.id, 'rs-queued'))?.event_count).toBe(2);
+    },
+  );
 
   it('folds touches in any order to the same session: latest values and touches by when they were seen', async () => {
     const now = Math.floor(Date.now() / 1000);
