@@ -1,4 +1,5 @@
 import { Counter, Histogram } from 'prom-client';
+import { registered } from '../core/metrics.ts';
 import { newId } from '../core/ids.ts';
 import type { RawBuilder } from 'kysely';
 import { outboxStatement, type AcceptedEvent, type OutboxInput } from '../delivery/outbox.ts';
@@ -142,30 +143,38 @@ export async function commitTrackGroup(ctx: AppContext, items: TrackSubmission[]
 
 /** One group committer per app: the track routes submit to it and await their own group's commit. */
 export function createTrackCommitter(ctx: AppContext): GroupCommitter<TrackSubmission, AcceptedEvent[]> {
-  // Metrics are per registry: a second committer on the same context (tests) reuses them.
-  const groups =
-    (ctx.metrics.getSingleMetric('rastro_ingest_group_size') as Histogram | undefined) ??
-    new Histogram({
-      name: 'rastro_ingest_group_size',
-      help: 'Track requests committed per transaction (group commit)',
-      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
-      registers: [ctx.metrics],
-    });
-  const groupSeconds =
-    (ctx.metrics.getSingleMetric('rastro_ingest_group_seconds') as Histogram | undefined) ??
-    new Histogram({
-      name: 'rastro_ingest_group_seconds',
-      help: 'Time to commit one group of track requests (prepare and transaction)',
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-      registers: [ctx.metrics],
-    });
-  const fallbacks =
-    (ctx.metrics.getSingleMetric('rastro_ingest_group_fallbacks_total') as Counter | undefined) ??
-    new Counter({
-      name: 'rastro_ingest_group_fallbacks_total',
-      help: 'Groups whose transaction failed and whose requests were committed one by one',
-      registers: [ctx.metrics],
-    });
+  const groups = registered(
+    ctx.metrics,
+    'rastro_ingest_group_size',
+    (name) =>
+      new Histogram({
+        name,
+        help: 'Track requests committed per transaction (group commit)',
+        buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+        registers: [ctx.metrics],
+      }),
+  );
+  const groupSeconds = registered(
+    ctx.metrics,
+    'rastro_ingest_group_seconds',
+    (name) =>
+      new Histogram({
+        name,
+        help: 'Time to commit one group of track requests (prepare and transaction)',
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+        registers: [ctx.metrics],
+      }),
+  );
+  const fallbacks = registered(
+    ctx.metrics,
+    'rastro_ingest_group_fallbacks_total',
+    (name) =>
+      new Counter({
+        name,
+        help: 'Groups whose transaction failed and whose requests were committed one by one',
+        registers: [ctx.metrics],
+      }),
+  );
   return new GroupCommitter<TrackSubmission, AcceptedEvent[]>({
     windowMs: ctx.config.ingestWindowMs,
     maxWeight: MAX_GROUP_EVENTS,

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Histogram } from 'prom-client';
+import { registered } from '../core/metrics.ts';
 import type { Database } from '../db/schema.ts';
 import type { AppContext } from '../http/context.ts';
 import type { WorkerTask } from '../workers/runner.ts';
@@ -80,16 +81,18 @@ export class QualityRollup {
 }
 
 export function qualityTask(ctx: AppContext, log: FastifyBaseLogger): WorkerTask {
-  // Per registry: a second task on the same context (tests) reuses it.
-  const seconds =
-    (ctx.metrics.getSingleMetric('rastro_quality_pass_seconds') as Histogram<'kind'> | undefined) ??
-    new Histogram({
-      name: 'rastro_quality_pass_seconds',
-      help: "Quality rollup: time to fold one tenant-hour's deltas (kind=fold) or recompute it whole (kind=recompute)",
-      labelNames: ['kind'],
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
-      registers: [ctx.metrics],
-    });
+  const seconds = registered(
+    ctx.metrics,
+    'rastro_quality_pass_seconds',
+    (name) =>
+      new Histogram<'kind'>({
+        name,
+        help: "Quality rollup: time to fold one tenant-hour's deltas (kind=fold) or recompute it whole (kind=recompute)",
+        labelNames: ['kind'],
+        buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+        registers: [ctx.metrics],
+      }),
+  );
   const rollup = new QualityRollup(ctx.db, log, (kind, s) => seconds.observe({ kind }, s));
   return { name: 'quality-rollup', run: () => rollup.runOnce(), idleMs: 1_000 };
 }

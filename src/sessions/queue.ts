@@ -80,25 +80,29 @@ async function foldGroup(trx: Kysely<Database>, group: SessionTouchesTable): Pro
 const inTransaction = <T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> =>
   db.isTransaction ? work(db) : db.transaction().execute(work);
 
+/**
+ * Locks the oldest queued group (of `tenantId` up to `bound` when given), folds it and says whether
+ * there was one. `skipLocked`: pass over a group another fold holds instead of waiting for it.
+ */
+function foldNext(
+  db: Kysely<Database>,
+  { tenantId, bound, skipLocked }: { tenantId?: string; bound?: string; skipLocked: boolean },
+): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    let q = trx.selectFrom('session_touches').selectAll().orderBy('id').limit(1).forUpdate();
+    if (tenantId) q = q.where('tenant_id', '=', tenantId);
+    if (bound) q = q.where('id', '<=', bound);
+    if (skipLocked) q = q.skipLocked();
+    const group = await q.executeTakeFirst();
+    if (group) await foldGroup(trx, group);
+    return group !== undefined;
+  });
+}
+
 /** The worker's fold: up to `limit` queued groups of any tenant, oldest first, skipping those being folded. */
 export async function foldQueuedTouches(db: Kysely<Database>, limit = 20): Promise<number> {
   let folded = 0;
-  while (folded < limit) {
-    const found = await inTransaction(db, async (trx) => {
-      const group = await trx
-        .selectFrom('session_touches')
-        .selectAll()
-        .orderBy('id')
-        .limit(1)
-        .forUpdate()
-        .skipLocked()
-        .executeTakeFirst();
-      if (group) await foldGroup(trx, group);
-      return group !== undefined;
-    });
-    if (!found) break;
-    folded++;
-  }
+  while (folded < limit && (await foldNext(db, { skipLocked: true }))) folded++;
   return folded;
 }
 
@@ -116,24 +120,8 @@ export async function foldTouchesOf(db: Kysely<Database>, tenantId: string): Pro
   if (!bound) return 0;
   let folded = 0;
   for (;;) {
-    const found = await inTransaction(db, async (trx) => {
-      const group = await trx
-        .selectFrom('session_touches')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('id', '<=', bound)
-        .orderBy('id')
-        .limit(1)
-        .forUpdate()
-        .executeTakeFirst();
-      if (group) await foldGroup(trx, group);
-      return group !== undefined;
-    });
-    if (found) {
-      folded++;
-      continue;
-    }
+    if (await foldNext(db, { tenantId, bound, skipLocked: false })) folded++;
     // Nothing locked: a group another fold held was gone once it let go. Done when none is left.
-    if (!(await pending(bound))) return folded;
+    else if (!(await pending(bound))) return folded;
   }
 }
