@@ -362,6 +362,11 @@ async function measureFold(rastro: Rastro, engine: EngineChoice, database: Bench
       (await sql<{ n: string }>`select coalesce(sum(event_count), 0) as n from sessions`.execute(rastro.ctx.db))
         .rows[0]!.n,
     );
+  const queued = await rastro.ctx.db
+    .selectFrom('session_touches')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  if (Number(queued?.n ?? 0) === 0) return `session fold (${engine}): nothing queued (sessions written inline)`;
   const before = await touches();
   const pgCpu =
     database.serverUrl && database.databaseName
