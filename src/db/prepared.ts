@@ -8,8 +8,8 @@ import type pg from 'pg';
  * A statement whose text starts with the marker below is sent under a name derived from its text,
  * so each pooled connection parses it once and, after a few executions, reuses a generic plan.
  *
- * Only fixed-shape statements may carry the marker (rows travel as JSON parameters, never as a
- * variable number of placeholders): every distinct text is a statement kept by every connection.
+ * Only fixed-shape statements may carry the marker (rows travel as JSON or array parameters, never
+ * as a variable number of placeholders): every distinct text is a statement kept by every connection.
  * PGlite ignores it (the marker is an ordinary comment) and plans each time, as before.
  */
 const MARKER = '/* prepared */';
