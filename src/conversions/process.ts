@@ -29,6 +29,11 @@ export interface ConversionMatcher {
     final: boolean,
     memo?: MatchMemo,
   ): Promise<{ enrichment: Enrichment; wait: boolean; waitMs?: number }>;
+  /**
+   * Work to do before a group's transaction opens, for the tenants with emissions due (e.g. folding
+   * their queued session touches): done inside it, a backlog would hold the group's locks meanwhile.
+   */
+  prepare?(db: Kysely<Database>, tenantIds: string[]): Promise<void>;
 }
 
 /** What a matcher may keep while one group of emissions is processed (e.g. each tenant's settings). */
@@ -238,6 +243,26 @@ export async function processEmissions(
   matcher: ConversionMatcher,
   limit = 200,
 ): Promise<number> {
+  // A look without locks first, at the emissions the group will most likely take: when nothing is
+  // due no transaction is opened, and the matcher prepares (outside it) for the tenants concerned.
+  const dueTenants = await db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('conversion_emissions')
+        .select('tenant_id')
+        .where('not_before', '<=', new Date())
+        .orderBy('not_before')
+        .limit(limit)
+        .as('due'),
+    )
+    .select('due.tenant_id')
+    .distinct()
+    .execute();
+  if (dueTenants.length === 0) return 0;
+  await matcher.prepare?.(
+    db,
+    dueTenants.map((t) => t.tenant_id),
+  );
   return db.transaction().execute(async (trx) => {
     const due = await trx
       .selectFrom('conversion_emissions')

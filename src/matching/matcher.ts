@@ -104,6 +104,11 @@ export function enrichmentOf(candidate: Candidate | undefined): Enrichment {
  */
 export function createMatcher(): ConversionMatcher {
   return {
+    // The backlog of queued session touches is folded before the group's transaction, one queued
+    // group per transaction; the fold inside `match` then only finds what arrived since.
+    async prepare(db, tenantIds) {
+      for (const tenantId of tenantIds) await foldTouchesOf(db, tenantId);
+    },
     async match(trx: Transaction<Database>, row: ConversionRow, final: boolean, memo?: MatchMemo) {
       const memoKey = `matching-settings:${row.tenant_id}`;
       const settings =
