@@ -5,7 +5,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { SecretBox } from '../core/crypto/secret-box.ts';
 import { newId, randomToken } from '../core/ids.ts';
 import type { Database } from '../db/schema.ts';
-import { activeDestinations, pauseDestination, type ResolvedDestination } from '../destinations/store.ts';
+import { activeDestinations, pauseDestination, resolve, type ResolvedDestination } from '../destinations/store.ts';
 import type { SendContext, SendResult } from '../destinations/types.ts';
 import { estimateEmq, identifiersOf, type IdentifiedEvent } from '../quality/emq.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
@@ -180,15 +180,28 @@ export class Dispatcher {
 
   private async deliver(
     held: Held,
-    destination: ResolvedDestination,
+    given: ResolvedDestination,
     claimed: ClaimedDelivery[],
     breaker: CircuitBreaker,
   ): Promise<number> {
     const now = this.now();
+    const mapAll = (destination: ResolvedDestination) =>
+      claimed.map((claim) => ({ claim, result: destination.definition.map(claim.payload, destination.config, now) }));
+    let destination = given;
+    let results = mapAll(destination);
+    // Destinations are re-read every `destinationsRefreshMs`: an event accepted just after its
+    // destination changed (a test event code added, then a test sent) may meet the configuration
+    // from before. A refusal is checked against the stored one before it becomes final.
+    if (results.some((r) => !r.result.ok)) {
+      const fresh = await this.reread(given);
+      if (fresh && JSON.stringify(fresh.config) !== JSON.stringify(given.config)) {
+        destination = fresh;
+        results = mapAll(destination);
+      }
+    }
     const invalid: Transition[] = [];
     const mapped: Mapped[] = [];
-    for (const claim of claimed) {
-      const result = destination.definition.map(claim.payload, destination.config, now);
+    for (const { claim, result } of results) {
       if (result.ok) mapped.push({ claim, payload: result.payload });
       else {
         invalid.push({
@@ -206,6 +219,20 @@ export class Dispatcher {
     }
     if (mapped.length === 0) return invalid.length;
     return invalid.length + (await this.sendAndRecord(held, destination, mapped, breaker));
+  }
+
+  /** The destination as stored now (kept for the next passes), or nothing when it is gone. */
+  private async reread(destination: ResolvedDestination): Promise<ResolvedDestination | undefined> {
+    const row = await this.deps.db
+      .selectFrom('destinations')
+      .selectAll()
+      .where('tenant_id', '=', destination.tenantId)
+      .where('destination_id', '=', destination.id)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const fresh = resolve(row, this.deps.secrets);
+    this.destinations = this.destinations.map((d) => (d.id === fresh.id ? fresh : d));
+    return fresh;
   }
 
   /** Sends one batch; a whole-batch permanent rejection is split in halves to isolate the bad event(s). */
