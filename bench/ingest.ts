@@ -29,6 +29,7 @@ import { openDatabase } from '../src/db/database.ts';
 import type { Rastro } from '../src/runtime/start.ts';
 import { startRastro } from '../src/runtime/start.ts';
 import { foldQueuedTouches } from '../src/sessions/queue.ts';
+import { foldLanes } from '../src/sessions/task.ts';
 import { withDurableFloor } from './durable-floor.ts';
 import { closedLoopGenerator, runLoad, type LoadResult } from './load-worker.ts';
 import { batchBodies, singleBodies } from './track-bodies.ts';
@@ -376,14 +377,15 @@ async function measureFold(rastro: Rastro, engine: EngineChoice, database: Bench
   const cpuBefore = processCpuMs();
   const started = performance.now();
   let groups = 0;
-  for (let n = -1; n !== 0; groups += n) n = await foldQueuedTouches(rastro.ctx.db, 50);
+  const lanes = Number(process.env.BENCH_FOLD_LANES) || foldLanes(rastro.ctx);
+  for (let n = -1; n !== 0; groups += n) n = await foldQueuedTouches(rastro.ctx.db, 50, lanes);
   const seconds = (performance.now() - started) / 1000;
   const serverMs = processCpuMs() - cpuBefore;
   const pg = await pgCpu?.stop();
   const folded = (await touches()) - before;
   const perTouch = (ms: number) => fmt((1000 * ms) / Math.max(1, folded), 1);
   return (
-    `session fold (${engine}): ${fmt(groups)} queued groups, ${fmt(folded)} touches in ${fmt(seconds, 1)} s = ` +
+    `session fold (${engine}, ${lanes} lane${lanes > 1 ? 's' : ''}): ${fmt(groups)} queued groups, ${fmt(folded)} touches in ${fmt(seconds, 1)} s = ` +
     `${fmt(folded / seconds)} touches/s; CPU µs per touch: Rastro ${perTouch(serverMs)}` +
     (pg ? `, PostgreSQL ${perTouch(pg.clients)}` : '')
   );

@@ -99,10 +99,23 @@ function foldNext(
   });
 }
 
-/** The worker's fold: up to `limit` queued groups of any tenant, oldest first, skipping those being folded. */
-export async function foldQueuedTouches(db: Kysely<Database>, limit = 20): Promise<number> {
+/**
+ * The worker's fold: up to `limit` queued groups of any tenant, oldest first, skipping those being
+ * folded, in `lanes` concurrent transactions. One fold alternates between Node (deriving touches) and
+ * PostgreSQL (reading events, upserting), so it keeps about one core busy; two keep both busy when
+ * ingest leaves them idle. Lanes never deadlock: each locks its group alone, and its sessions and
+ * links in key order.
+ */
+export async function foldQueuedTouches(db: Kysely<Database>, limit = 20, lanes = 1): Promise<number> {
   let folded = 0;
-  while (folded < limit && (await foldNext(db, { skipLocked: true }))) folded++;
+  let empty = false;
+  const lane = async () => {
+    while (!empty && folded < limit) {
+      if (await foldNext(db, { skipLocked: true })) folded++;
+      else empty = true;
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
   return folded;
 }
 

@@ -4,6 +4,9 @@ import type { AppContext } from '../http/context.ts';
 import type { WorkerTask } from '../workers/runner.ts';
 import { foldQueuedTouches } from './queue.ts';
 
+/** Concurrent folds: two on PostgreSQL (see foldQueuedTouches); PGlite is one connection. */
+export const foldLanes = (ctx: AppContext): number => (ctx.engine === 'pglite' ? 1 : 2);
+
 /** Folds the track API's queued session touches into sessions and the identity graph (roles all, worker). */
 export function sessionTouchTask(ctx: AppContext): WorkerTask {
   const folded = registered(
@@ -37,7 +40,7 @@ export function sessionTouchTask(ctx: AppContext): WorkerTask {
     name: 'session-touches',
     idleMs: 100,
     run: async () => {
-      const n = await foldQueuedTouches(ctx.db);
+      const n = await foldQueuedTouches(ctx.db, 20, foldLanes(ctx));
       if (n > 0) folded.inc(n);
       return n;
     },

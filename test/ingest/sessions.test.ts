@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byFbclid, byIp, findSession, sessionsByIdentity } from '../../src/sessions/lookup.ts';
-import { foldTouchesOf } from '../../src/sessions/queue.ts';
+import { foldQueuedTouches, foldTouchesOf } from '../../src/sessions/queue.ts';
 import { sessionTouchTask } from '../../src/sessions/task.ts';
 import { startTestRastro, type TestRastro, type TestTenant } from '../support/harness.ts';
 
@@ -207,6 +207,35 @@ describe.each(['queue', 'inline'] as const)('sessions and the identity graph (%s
       expect((await findSession(db(), tenant.id, 'rs-queued'))?.event_count).toBe(2);
     },
   );
+
+  it.runIf(mode === 'queue')('folds a backlog in two concurrent lanes: every touch counted once', async () => {
+    // Twelve groups, each touching the same four sessions (and one identity per session), folded by
+    // two transactions at a time: the sessions' rows are shared by every group.
+    for (let g = 0; g < 12; g++) {
+      const res = await t.inject({
+        method: 'POST',
+        url: '/api/v1/track',
+        headers: { authorization: `Bearer ${tenant.keys.ingest}`, 'user-agent': UA },
+        payload: {
+          events: [0, 1, 2, 3].map((s) => ({
+            event_name: 'lead',
+            session_id: `rs-lane-${s}`,
+            user: { external_id: `lane-user-${s}` },
+          })),
+        },
+      });
+      expect(res.statusCode, res.body).toBe(202);
+    }
+    expect(await foldQueuedTouches(db(), 100, 2)).toBe(12);
+    expect(await db().selectFrom('session_touches').selectAll().where('tenant_id', '=', tenant.id).execute()).toEqual(
+      [],
+    );
+    for (const s of [0, 1, 2, 3]) {
+      expect((await findSession(db(), tenant.id, `rs-lane-${s}`))?.event_count).toBe(12);
+      const linked = await sessionsByIdentity(db(), tenant.id, 'external_id', sha(`lane-user-${s}`));
+      expect(linked.map((l) => l.session_id)).toEqual([`rs-lane-${s}`]);
+    }
+  });
 
   it('folds touches in any order to the same session: latest values and touches by when they were seen', async () => {
     const now = Math.floor(Date.now() / 1000);
