@@ -64,13 +64,19 @@ describe.skipIf(!process.env.DATABASE_URL)('RASTRO_API_PROCESSES=2 on PostgreSQL
       };
       await track(20);
 
-      // Both members answered track requests (each log line names its member).
-      const lines = server
-        .output()
-        .split('\n')
-        .filter((l) => l.includes('"route":"/api/v1/track/:event"'));
-      const members = new Set(lines.map((l) => (JSON.parse(l) as { member: number }).member));
-      expect([...members].sort()).toEqual([0, 1]);
+      // Both members answered track requests (each log line names its member). A member's lines reach
+      // the primary's output through its own pipe, so they are waited for, not read at once.
+      const members = () =>
+        new Set(
+          server
+            .output()
+            .split('\n')
+            .filter((l) => l.includes('"route":"/api/v1/track/:event"'))
+            .map((l) => (JSON.parse(l) as { member: number }).member),
+        );
+      const seen = Date.now() + 10_000;
+      while (members().size < 2 && Date.now() < seen) await new Promise((r) => setTimeout(r, 100));
+      expect([...members()].sort()).toEqual([0, 1]);
 
       // Whichever member takes the scrape, the counters are the whole cluster's.
       const metrics = await (await fetch(`${base}/metrics`)).text();
