@@ -32,6 +32,7 @@ import { foldQueuedTouches } from '../src/sessions/queue.ts';
 import { foldLanes } from '../src/sessions/task.ts';
 import { withDurableFloor } from './durable-floor.ts';
 import { closedLoopGenerator, runLoad, type LoadResult } from './load-worker.ts';
+import { StallWatch } from './stalls.ts';
 import { batchBodies, singleBodies } from './track-bodies.ts';
 import {
   argValue,
@@ -104,6 +105,8 @@ type Result = LoadResult & {
   generatorMs?: number;
   /** The machine's busy share (both cores, every process) during the load. */
   machineBusy?: number;
+  /** Fixed rates: the slowest 100 ms slots with the GC pauses and disk writes around them. */
+  stalls?: string;
 };
 
 function bodiesFor(options: LoadOptions): { body: string }[] | undefined {
@@ -119,6 +122,8 @@ async function load(options: LoadOptions, headers: Record<string, string> = {}):
   const machine = new MachineCpu();
   const processBefore = processCpuMs();
   const childrenBefore = childrenCpuMs();
+  const watch = options.rate ? new StallWatch() : undefined;
+  watch?.start();
   const result = await runLoad({
     url: options.url,
     method: pool ? 'POST' : 'GET',
@@ -129,9 +134,11 @@ async function load(options: LoadOptions, headers: Record<string, string> = {}):
     ...(pool ? { pool } : {}),
   });
   const used = performance.eventLoopUtilization(before);
+  watch?.stop();
   const wrk = closedLoopGenerator === 'wrk' && !options.rate;
   return {
     ...result,
+    ...(watch && result.worst ? { stalls: watch.describe(result.worst) } : {}),
     elu: used.utilization,
     busyMs: used.active,
     machineBusy: machine.busy(),
@@ -619,6 +626,13 @@ async function main(): Promise<void> {
     );
   }
   if (folds.length > 0) console.log(`\n${folds.join('\n')}`);
+  const stalls = rows.filter((r) => r.result.stalls);
+  if (stalls.length > 0) {
+    console.log(
+      '\nSlowest 100 ms slots of the fixed-rate runs (by due time, UTC), with GC pauses and disk write time around them:',
+    );
+    for (const r of stalls) console.log(`  ${r.name}: ${r.result.stalls}`);
+  }
   console.log(`\npeak RSS (server + load generator thread): ${fmt(peakRssMiB())} MiB`);
 }
 

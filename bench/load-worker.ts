@@ -46,6 +46,8 @@ export interface LoadResult {
   timeouts: number;
   /** Open loop: successful requests of the unrecorded warm-up (they reached the server too). */
   warmupOk?: number;
+  /** Open loop: the three 100 ms slots (by due time) with the slowest answers, epoch ms. */
+  worst?: { at: number; maxMs: number }[];
 }
 
 const CLOSED_WORKER = `
@@ -103,12 +105,17 @@ let nextItem = 0;
 const phase = (seconds) => new Promise((resolve) => {
   const total = Math.max(1, Math.round(o.rate * seconds));
   const latencies = new Float64Array(total);
+  // The slowest answer per 100 ms of due time, to line the tail up with what the machine did.
+  const slotMax = new Float64Array(Math.ceil(seconds * 10) + 1);
   let n = 0, failed = 0, errors = 0, sent = 0, settled = 0, done = false;
   const start = performance.now();
+  const startedAt = Date.now();
   const finish = () => {
     if (done) return;
     done = true;
-    resolve({ latencies: latencies.subarray(0, n), failed, errors, settled, total, seconds: (performance.now() - start) / 1000 });
+    const worst = [...slotMax.keys()].sort((a, b) => slotMax[b] - slotMax[a]).slice(0, 3)
+      .map((s) => ({ at: startedAt + s * 100, maxMs: slotMax[s] }));
+    resolve({ latencies: latencies.subarray(0, n), failed, errors, settled, total, worst, seconds: (performance.now() - start) / 1000 });
   };
   const send = (k) => {
     const due = start + k * intervalMs;
@@ -117,8 +124,12 @@ const phase = (seconds) => new Promise((resolve) => {
       .request({ path, method, body: item.body, headers: { ...(o.headers || {}), ...(item.headers || {}) } })
       .then(async (res) => {
         await res.body.dump();
-        if (res.statusCode < 400) latencies[n++] = performance.now() - due;
-        else failed++;
+        if (res.statusCode < 400) {
+          const ms = performance.now() - due;
+          latencies[n++] = ms;
+          const slot = Math.floor((k * intervalMs) / 100);
+          if (ms > slotMax[slot]) slotMax[slot] = ms;
+        } else failed++;
       }, () => { errors++; })
       .finally(() => { if (++settled === total) finish(); });
   };
@@ -143,7 +154,7 @@ const phase = (seconds) => new Promise((resolve) => {
   parentPort.postMessage({
     rps: r.settled / r.seconds, p50: at(50), p95: at(95), p99: at(99),
     requests: r.settled, ok: n, failed: r.failed, errors: r.errors, timeouts: r.total - r.settled,
-    warmupOk: warm ? warm.latencies.length : 0,
+    warmupOk: warm ? warm.latencies.length : 0, worst: r.worst,
   });
   void pool.close();
 })();
