@@ -55,8 +55,8 @@ export function initialStatus(
  * `json_array_elements`: PostgreSQL checks each payload's syntax once and keeps its text, where a
  * payload inside a row was lexed as part of the row and then again as a `json` value (~4 µs of
  * PostgreSQL per event). Being one statement, it is atomic on its own: `db` may be a transaction or
- * the database. `also` adds data-modifying CTEs (e.g. the sessions the
- * events reveal) to the same statement. A target deleted or disabled since `targets` was read
+ * the database. `also` adds data-modifying CTEs (e.g. the sessions the events reveal) to the same
+ * statement. A target deleted or disabled since `targets` was read
  * (they may come from a short cache) gets no delivery, as if the event had arrived after the change.
  */
 export async function writeToOutbox(
@@ -87,8 +87,13 @@ export function outboxStatement(
   // Initial states are decided here; whether a `pending` one is a repeat of an earlier request is
   // decided by the dedup_keys insert in the statement (a key is fresh when inserted now or when its
   // previous use is older than the window).
-  const deliveries = { id: [] as string[], event: [] as number[], destination: [] as string[], status: [] as string[] };
-  const reasons: (string | null)[] = [];
+  const deliveries = {
+    id: [] as string[],
+    event: [] as number[],
+    destination: [] as string[],
+    status: [] as string[],
+    reason: [] as (string | null)[],
+  };
   for (const destination of targets) {
     const seenInBatch = new Set<string>();
     for (let i = 0; i < events.length; i++) {
@@ -103,7 +108,7 @@ export function outboxStatement(
       deliveries.event.push(i);
       deliveries.destination.push(destination.id);
       deliveries.status.push(status);
-      reasons.push(reason);
+      deliveries.reason.push(reason);
     }
   }
   const column = <T extends string | number | boolean | null>(of: (e: (typeof events)[number], i: number) => T) =>
@@ -131,7 +136,7 @@ export function outboxStatement(
       select * from rows from (unnest(${arrayLiteral(deliveries.id)}::uuid[]), unnest(${byDelivery((e) => e.id)}::uuid[]),
           unnest(${arrayLiteral(deliveries.destination)}::uuid[]), unnest(${byDelivery((e) => e.event.event_id)}::text[]),
           unnest(${byDelivery((e) => e.event.event_name)}::text[]), unnest(${arrayLiteral(deliveries.status)}::text[]),
-          unnest(${arrayLiteral(reasons)}::text[]), unnest(${byDelivery((_e, i) => masks[i]!)}::int[]))
+          unnest(${arrayLiteral(deliveries.reason)}::text[]), unnest(${byDelivery((_e, i) => masks[i]!)}::int[]))
         as d(delivery_id, event_ref, destination_id, event_id, event_name, status, last_error, id_mask)
       where d.destination_id in (select destination_id from destinations where tenant_id = ${tenantId}::uuid and enabled)
     ), fresh as (
