@@ -47,7 +47,7 @@ export interface LoadResult {
   /** Open loop: successful requests of the unrecorded warm-up (they reached the server too). */
   warmupOk?: number;
   /** Open loop: the three 100 ms slots (by due time) with the slowest answers, epoch ms. */
-  worst?: { at: number; maxMs: number }[];
+  worst?: { at: number; maxMs: number; lateMs: number }[];
 }
 
 const CLOSED_WORKER = `
@@ -107,6 +107,8 @@ const phase = (seconds) => new Promise((resolve) => {
   const latencies = new Float64Array(total);
   // The slowest answer per 100 ms of due time, to line the tail up with what the machine did.
   const slotMax = new Float64Array(Math.ceil(seconds * 10) + 1);
+  // And how late this thread itself sent each slot's requests (its own GC, or no CPU for it).
+  const slotLate = new Float64Array(slotMax.length);
   let n = 0, failed = 0, errors = 0, sent = 0, settled = 0, done = false;
   const start = performance.now();
   const startedAt = Date.now();
@@ -114,12 +116,15 @@ const phase = (seconds) => new Promise((resolve) => {
     if (done) return;
     done = true;
     const worst = [...slotMax.keys()].sort((a, b) => slotMax[b] - slotMax[a]).slice(0, 3)
-      .map((s) => ({ at: startedAt + s * 100, maxMs: slotMax[s] }));
+      .map((s) => ({ at: startedAt + s * 100, maxMs: slotMax[s], lateMs: slotLate[s] }));
     resolve({ latencies: latencies.subarray(0, n), failed, errors, settled, total, worst, seconds: (performance.now() - start) / 1000 });
   };
   const send = (k) => {
     const due = start + k * intervalMs;
     const item = o.pool && o.pool.length > 0 ? o.pool[nextItem++ % o.pool.length] : {};
+    const slot = Math.floor((k * intervalMs) / 100);
+    const late = performance.now() - due;
+    if (late > slotLate[slot]) slotLate[slot] = late;
     pool
       .request({ path, method, body: item.body, headers: { ...(o.headers || {}), ...(item.headers || {}) } })
       .then(async (res) => {
@@ -127,7 +132,6 @@ const phase = (seconds) => new Promise((resolve) => {
         if (res.statusCode < 400) {
           const ms = performance.now() - due;
           latencies[n++] = ms;
-          const slot = Math.floor((k * intervalMs) / 100);
           if (ms > slotMax[slot]) slotMax[slot] = ms;
         } else failed++;
       }, () => { errors++; })
