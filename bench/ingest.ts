@@ -94,6 +94,8 @@ interface LoadOptions {
   /** Requests per second over all connections (fixed-rate run); absent: as fast as answered. */
   rate?: number;
   batch?: number;
+  /** Fixed rates on PostgreSQL: the server and database, whose waits explain the slowest slots. */
+  postgres?: { serverUrl: string; database: string };
 }
 
 /** `elu`: the main thread's event-loop utilization during the load; `busyMs`: its busy time then. */
@@ -122,8 +124,8 @@ async function load(options: LoadOptions, headers: Record<string, string> = {}):
   const machine = new MachineCpu();
   const processBefore = processCpuMs();
   const childrenBefore = childrenCpuMs();
-  const watch = options.rate ? new StallWatch() : undefined;
-  watch?.start();
+  const watch = options.rate ? new StallWatch(options.postgres) : undefined;
+  await watch?.start();
   const result = await runLoad({
     url: options.url,
     method: pool ? 'POST' : 'GET',
@@ -134,7 +136,7 @@ async function load(options: LoadOptions, headers: Record<string, string> = {}):
     ...(pool ? { pool } : {}),
   });
   const used = performance.eventLoopUtilization(before);
-  watch?.stop();
+  await watch?.stop();
   const wrk = closedLoopGenerator === 'wrk' && !options.rate;
   return {
     ...result,
@@ -299,6 +301,10 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
     };
 
     const base = rastro.url;
+    const pgTarget =
+      database.serverUrl && database.databaseName
+        ? { serverUrl: database.serverUrl, database: database.databaseName }
+        : undefined;
     if (ONLY.has('single'))
       rows.push(
         await track(
@@ -331,6 +337,7 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
             seconds: DURATION_S,
             connections: RATE_CONNECTIONS,
             rate: RATE,
+            ...(pgTarget ? { postgres: pgTarget } : {}),
           },
           1,
         ),
@@ -342,6 +349,7 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
       seconds: DURATION_S,
       connections: 16,
       rate: REDIRECT_RATE,
+      ...(pgTarget ? { postgres: pgTarget } : {}),
     };
     const ua = { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148' };
     if (ONLY.has('redirect')) {
@@ -535,6 +543,7 @@ async function main(): Promise<void> {
     `bench/ingest: ${DURATION_S} s per run after ${WARMUP_S} s warm-up; connections: single ${CONNECTIONS}, ` +
       `batches ${BATCH_CONNECTIONS}, fixed rate ${RATE_CONNECTIONS}, hello-world ${HELLO_CONNECTIONS}; ` +
       `group-commit window ${benchConfigWindow()} ms, ` +
+      `redirects on PostgreSQL ${process.env.RASTRO_REDIRECT_SYNC_COMMIT === 'on' ? 'wait for' : 'do not wait for'} their click's WAL flush, ` +
       `load generator: ${closedLoopGenerator === 'wrk' ? 'wrk (one thread, its own process)' : 'autocannon in a worker thread'} ` +
       `when saturated, an open loop in a worker thread at fixed rates (latency from each request's due time), ` +
       `Rastro on the main thread, Node ${process.version}`,
@@ -629,9 +638,9 @@ async function main(): Promise<void> {
   const stalls = rows.filter((r) => r.result.stalls);
   if (stalls.length > 0) {
     console.log(
-      '\nSlowest 100 ms slots of the fixed-rate runs (by due time, UTC), with GC pauses and disk write time around them:',
+      '\nSlowest 100 ms slots of the fixed-rate runs (by due time, UTC), with what the generator, the server process and the machine did around them:',
     );
-    for (const r of stalls) console.log(`  ${r.name}: ${r.result.stalls}`);
+    for (const r of stalls) console.log(`  ${r.name}:\n      ${r.result.stalls}`);
   }
   console.log(`\npeak RSS (server + load generator thread): ${fmt(peakRssMiB())} MiB`);
 }

@@ -72,6 +72,11 @@ const EnvSchema = Type.Object({
     description:
       'Group commit window of /go/:slug redirects; 0 commits a click on the next event-loop turn (a person waits on the redirect), and clicks still share transactions under load',
   }),
+  RASTRO_REDIRECT_SYNC_COMMIT: Type.Union([Type.Literal('off'), Type.Literal('on')], {
+    default: 'off',
+    description:
+      "PostgreSQL: whether a /go/:slug redirect waits for its click's WAL flush (on) or only for its commit (off: the default; a Rastro crash loses no click, a database server crash may lose the last ~0.6 s of clicks, and a slow disk flush no longer delays visitors). PGlite always waits. Events always wait",
+  }),
   RASTRO_DELIVERY_LEASE_MS: Type.Optional(
     Type.Integer({
       minimum: 2_000,
@@ -126,6 +131,8 @@ export interface Config {
   /** How the track API writes sessions (RASTRO_INGEST_SESSIONS); unset: by engine. */
   ingestSessions: 'queue' | 'inline' | undefined;
   redirectWindowMs: number;
+  /** PostgreSQL: redirects wait for their click's WAL flush (RASTRO_REDIRECT_SYNC_COMMIT). */
+  redirectSyncCommit: boolean;
   deliveryLeaseMs?: number | undefined;
   deliveryLockedBatches?: number | undefined;
 }
@@ -186,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ingestWindowMs: e.RASTRO_INGEST_WINDOW_MS,
     ingestSessions: e.RASTRO_INGEST_SESSIONS,
     redirectWindowMs: e.RASTRO_REDIRECT_WINDOW_MS,
+    redirectSyncCommit: e.RASTRO_REDIRECT_SYNC_COMMIT === 'on',
     deliveryLeaseMs: e.RASTRO_DELIVERY_LEASE_MS,
     deliveryLockedBatches: e.RASTRO_DELIVERY_LOCKED_BATCHES,
   };

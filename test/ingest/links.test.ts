@@ -1,4 +1,7 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commitClicks, redirectWaitsForFlush } from '../../src/links/redirect.ts';
+import { newClickId, newSessionId } from '../../src/sessions/ids.ts';
 import { findClick } from '../../src/sessions/lookup.ts';
 import { CLICK_ID, idTime, SESSION_ID } from '../../src/sessions/ids.ts';
 import { startTestRastro, type TestRastro, type TestTenant } from '../support/harness.ts';
@@ -218,6 +221,63 @@ describe('redirect links', () => {
     }
     const view = (await t.call('GET', `/api/v1/links/${hotmart.id}`, tenant.keys.admin)).json() as LinkView;
     expect(view.clicks).toEqual({ human: 3, bot: 4 });
+  });
+
+  it('commits clicks without waiting for the WAL flush only inside their own transaction', async () => {
+    const other = await t.createTenant('other shop');
+    const clickOf = (tenantId: string) => {
+      const now = Date.now();
+      const sessionId = newSessionId(now);
+      return {
+        click: {
+          tenant_id: tenantId,
+          click_id: newClickId(now),
+          link_id: null,
+          slug: null,
+          session_id: sessionId,
+          created_at: new Date(now),
+          ip: '198.51.100.7',
+          user_agent: HUMAN_UA,
+          referrer: null,
+          landing_url: 'https://shop.example.com/',
+          fbclid: null,
+          fbc: null,
+          fbp: null,
+          gclid: null,
+          ttclid: null,
+          utm_source: null,
+          utm_medium: null,
+          utm_campaign: null,
+          utm_content: null,
+          utm_term: null,
+          is_bot: false,
+        },
+        touch: { sessionId, at: new Date(now), clickId: 'x', identities: [] },
+      };
+    };
+    const one = [clickOf(tenant.id), clickOf(tenant.id)]; // one tenant: a single statement
+    const two = [clickOf(tenant.id), clickOf(other.id)]; // two tenants: a transaction
+    // One connection throughout: a setting that outlived the click's commit would still be on it.
+    await t.rastro.ctx.db.connection().execute(async (conn) => {
+      const setting = async () =>
+        (await sql<{ v: string }>`select current_setting('synchronous_commit') as v`.execute(conn)).rows[0]!.v;
+      expect(await setting()).toBe('on');
+      for (const items of [one, two]) {
+        expect(await commitClicks(conn, items, false)).toEqual(items.map(() => ({ ok: true, value: undefined })));
+        expect(await setting()).toBe('on');
+      }
+    });
+    const ids = [...one, ...two].map((i) => i.click.click_id);
+    const seen = await t.rastro.ctx.db.selectFrom('clicks').select('click_id').where('click_id', 'in', ids).execute();
+    expect(seen).toHaveLength(4);
+  });
+
+  it('waits for the WAL flush on PGlite always, on PostgreSQL when RASTRO_REDIRECT_SYNC_COMMIT=on', () => {
+    const engine = t.rastro.ctx.engine;
+    expect(t.config.redirectSyncCommit).toBe(false);
+    expect(redirectWaitsForFlush({ engine, config: t.config })).toBe(engine === 'pglite');
+    const on = { ...t.config, redirectSyncCommit: true };
+    expect(redirectWaitsForFlush({ engine, config: on })).toBe(true);
   });
 
   it('answers 404 for an unknown slug', async () => {
