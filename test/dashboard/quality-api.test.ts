@@ -7,8 +7,8 @@ import { ALL_DESTINATIONS } from '../../src/quality/fold.ts';
 import { computeBucket, MASK_SQL } from '../../src/quality/rollup.ts';
 import { QualityRollup } from '../../src/quality/task.ts';
 import { floorHour, HOUR_MS, uuidV7Floor } from '../../src/quality/time.ts';
-import { startTestRastro, waitFor, type TestRastro, type TestTenant } from '../support/harness.ts';
-import { addMetaDestination, purchase, startEmulator } from '../support/meta.ts';
+import { waitFor, type TestRastro, type TestTenant } from '../support/harness.ts';
+import { purchase, startMetaRig, type MetaRig } from '../support/meta.ts';
 
 interface Point {
   t?: string;
@@ -53,21 +53,17 @@ describe('signal quality API (hourly rollup)', () => {
   let destinationId: string;
   let rollup: QualityRollup;
 
+  let rig: MetaRig;
+
   beforeAll(async () => {
-    emulator = await startEmulator();
-    t = await startTestRastro({
-      workers: true,
-      env: { RASTRO_META_GRAPH_URL: emulator.url },
+    rig = await startMetaRig({
+      tenant: 'quality shop',
       deliveryPolicy: { baseDelayMs: 20, maxDelayMs: 50, maxAttempts: 2, breakerThreshold: 1000 },
     });
+    ({ emulator, t, tenant, destinationId } = rig);
     rollup = new QualityRollup(t.rastro.ctx.db);
-    tenant = await t.createTenant('quality shop');
-    destinationId = await addMetaDestination(t, tenant);
   });
-  afterAll(async () => {
-    await t.close();
-    await emulator.close();
-  });
+  afterAll(() => rig.close());
 
   const send = async (events: Record<string, unknown>[], key = tenant.keys.admin) => {
     const res = await t.call('POST', '/api/v1/events', key, { events });

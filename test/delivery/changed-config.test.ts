@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetaEmulator } from '../../src/emulators/meta/server.ts';
-import { startTestRastro, waitFor, type TestRastro, type TestTenant } from '../support/harness.ts';
-import { addMetaDestination, purchase, startEmulator } from '../support/meta.ts';
+import { waitFor, type TestRastro, type TestTenant } from '../support/harness.ts';
+import { purchase, startMetaRig, type MetaRig } from '../support/meta.ts';
 
 interface Detail {
   deliveries: { status: string; last_error: string | null }[];
@@ -15,21 +15,14 @@ describe('a delivery after its destination changed (worker holding an older copy
   let tenant: TestTenant;
   let destinationId: string;
 
+  let rig: MetaRig;
+
   beforeAll(async () => {
-    emulator = await startEmulator();
-    t = await startTestRastro({
-      workers: true,
-      env: { RASTRO_META_GRAPH_URL: emulator.url },
-      // Long enough to hold the copy read for the first delivery while the second is made.
-      deliveryPolicy: { destinationsRefreshMs: 5_000 },
-    });
-    tenant = await t.createTenant('shop');
-    destinationId = await addMetaDestination(t, tenant);
+    // Long enough to hold the copy read for the first delivery while the second is made.
+    rig = await startMetaRig({ deliveryPolicy: { destinationsRefreshMs: 5_000 } });
+    ({ emulator, t, tenant, destinationId } = rig);
   });
-  afterAll(async () => {
-    await t.close();
-    await emulator.close();
-  });
+  afterAll(() => rig.close());
 
   const send = async (event: Record<string, unknown>) => {
     const res = await t.call('POST', '/api/v1/events', tenant.keys.admin, { events: [event] });

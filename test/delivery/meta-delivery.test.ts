@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MetaEmulator } from '../../src/emulators/meta/server.ts';
-import { startTestRastro, waitFor, type TestRastro, type TestTenant } from '../support/harness.ts';
-import { addMetaDestination, PIXEL, purchase, startEmulator } from '../support/meta.ts';
+import { waitFor, type TestRastro, type TestTenant } from '../support/harness.ts';
+import { PIXEL, purchase, startMetaRig, type MetaRig } from '../support/meta.ts';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -26,23 +26,18 @@ describe('delivery to Meta CAPI (emulator)', () => {
   let tenant: TestTenant;
   let destinationId: string;
 
+  let rig: MetaRig;
+
   beforeAll(async () => {
-    emulator = await startEmulator();
-    t = await startTestRastro({
-      workers: true,
-      env: { RASTRO_META_GRAPH_URL: emulator.url },
+    rig = await startMetaRig({
       deliveryPolicy: { baseDelayMs: 50, maxDelayMs: 200, maxAttempts: 3, throttlePauseMs: 300, breakerThreshold: 100 },
     });
-    tenant = await t.createTenant('shop');
-    destinationId = await addMetaDestination(t, tenant);
+    ({ emulator, t, tenant, destinationId } = rig);
   });
   afterEach(() => {
     emulator.clearFaults();
   });
-  afterAll(async () => {
-    await t.close();
-    await emulator.close();
-  });
+  afterAll(() => rig.close());
 
   const send = async (events: Record<string, unknown>[]) => {
     const res = await t.call('POST', '/api/v1/events', tenant.keys.admin, { events });

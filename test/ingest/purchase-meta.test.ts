@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetaEmulator } from '../../src/emulators/meta/server.ts';
-import { startTestRastro, waitFor, type TestRastro, type TestTenant } from '../support/harness.ts';
-import { addMetaDestination, PIXEL, startEmulator } from '../support/meta.ts';
+import { waitFor, type TestRastro, type TestTenant } from '../support/harness.ts';
+import { PIXEL, startMetaRig, type MetaRig } from '../support/meta.ts';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/124.0 Safari/537.36';
@@ -12,16 +12,13 @@ describe('a tracked purchase reaches the Meta emulator', () => {
   let t: TestRastro;
   let tenant: TestTenant;
 
+  let rig: MetaRig;
+
   beforeAll(async () => {
-    emulator = await startEmulator();
-    t = await startTestRastro({ workers: true, env: { RASTRO_META_GRAPH_URL: emulator.url } });
-    tenant = await t.createTenant('shop');
-    await addMetaDestination(t, tenant);
+    rig = await startMetaRig();
+    ({ emulator, t, tenant } = rig);
   });
-  afterAll(async () => {
-    await t.close();
-    await emulator.close();
-  });
+  afterAll(() => rig.close());
 
   it('delivers a browser purchase with hashed identifiers, fbc/fbp, request IP and UA, and the shared event_id', async () => {
     const fbc = `fb.1.${Date.now() - 60_000}.IwAR-purchase`;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetaEmulator } from '../../src/emulators/meta/server.ts';
 import { signWebhook } from '../../src/gateways/sign.ts';
-import { startTestRastro, waitFor, type TestRastro, type TestTenant } from '../support/harness.ts';
-import { addMetaDestination, startEmulator } from '../support/meta.ts';
+import { waitFor, type TestRastro, type TestTenant } from '../support/harness.ts';
+import { startMetaRig, type MetaRig } from '../support/meta.ts';
 
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148';
 const SECRET = 'generic-secret-123';
@@ -13,13 +13,12 @@ describe('matching a sale to its click (C3)', () => {
   let tenant: TestTenant;
   let other: TestTenant;
   const hooks = new Map<string, string>();
+  let rig: MetaRig;
 
   beforeAll(async () => {
-    emulator = await startEmulator();
-    t = await startTestRastro({ workers: true, env: { RASTRO_META_GRAPH_URL: emulator.url } });
-    tenant = await t.createTenant('shop');
+    rig = await startMetaRig();
+    ({ emulator, t, tenant } = rig);
     other = await t.createTenant('other shop');
-    await addMetaDestination(t, tenant);
     await t.call('PUT', '/api/v1/settings/matching', tenant.keys.admin, { grace_seconds: 0 });
     for (const gateway of ['generic', 'hotmart']) {
       const res = await t.call('POST', '/api/v1/gateway-connections', tenant.keys.admin, {
@@ -31,10 +30,7 @@ describe('matching a sale to its click (C3)', () => {
       hooks.set(gateway, url.pathname + url.search);
     }
   });
-  afterAll(async () => {
-    await t.close();
-    await emulator.close();
-  });
+  afterAll(() => rig.close());
 
   const track = (key: string, event: string, body: Record<string, unknown>, ip = '198.51.100.20') =>
     t.inject({

@@ -1,5 +1,5 @@
 import { startMetaEmulator, type MetaEmulator } from '../../src/emulators/meta/server.ts';
-import type { TestRastro, TestTenant } from './harness.ts';
+import { startTestRastro, type TestOptions, type TestRastro, type TestTenant } from './harness.ts';
 
 export const PIXEL = '123456789012345';
 export const TOKEN = 'EAAtesttoken1234567890';
@@ -36,5 +36,37 @@ export function purchase(overrides: Record<string, unknown> = {}): Record<string
     currency: 'BRL',
     order_id: `order-${Math.random().toString(36).slice(2)}`,
     ...overrides,
+  };
+}
+
+/** A Rastro running its delivery workers against a fresh Meta emulator, one tenant sending to one pixel. */
+export interface MetaRig {
+  emulator: MetaEmulator;
+  t: TestRastro;
+  tenant: TestTenant;
+  destinationId: string;
+  close(): Promise<void>;
+}
+
+export async function startMetaRig(
+  options: { tenant?: string; deliveryPolicy?: TestOptions['deliveryPolicy'] } = {},
+): Promise<MetaRig> {
+  const emulator = await startEmulator();
+  const t = await startTestRastro({
+    workers: true,
+    env: { RASTRO_META_GRAPH_URL: emulator.url },
+    ...(options.deliveryPolicy ? { deliveryPolicy: options.deliveryPolicy } : {}),
+  });
+  const tenant = await t.createTenant(options.tenant ?? 'shop');
+  const destinationId = await addMetaDestination(t, tenant);
+  return {
+    emulator,
+    t,
+    tenant,
+    destinationId,
+    close: async () => {
+      await t.close();
+      await emulator.close();
+    },
   };
 }
