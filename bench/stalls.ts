@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { constants, PerformanceObserver, performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { cpuTicks } from './support.ts';
 
 /** A 100 ms slot of a fixed-rate run (by the requests' due times) and its slowest answer. */
 export interface Slot {
@@ -24,17 +25,6 @@ function diskWriteMs(): number {
     return total;
   } catch {
     return 0;
-  }
-}
-
-/** Every core's ticks since boot: busy (neither idle nor iowait), steal (taken by the hypervisor), all. */
-function cpuTicks(): { busy: number; steal: number; total: number } {
-  try {
-    const t = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.split(/\s+/).slice(1).map(Number);
-    const total = t.reduce((a, b) => a + b, 0);
-    return { busy: total - (t[3] ?? 0) - (t[4] ?? 0), steal: t[7] ?? 0, total };
-  } catch {
-    return { busy: 0, steal: 0, total: 0 };
   }
 }
 
@@ -186,7 +176,16 @@ export class StallWatch {
     this.observer.observe({ entryTypes: ['gc'] });
     const sample = (): Sample => {
       const pressure = pressureUs();
-      return { at: Date.now(), diskMs: diskWriteMs(), cpuWaitUs: pressure.cpu, ioStallUs: pressure.io, ...cpuTicks() };
+      const { busy, steal, total } = cpuTicks();
+      return {
+        at: Date.now(),
+        diskMs: diskWriteMs(),
+        cpuWaitUs: pressure.cpu,
+        ioStallUs: pressure.io,
+        busy,
+        steal,
+        total,
+      };
     };
     this.samples.push(sample());
     this.timer = setInterval(() => this.samples.push(sample()), 100);

@@ -270,20 +270,19 @@ export function processTreeCpuMs(rootPid: number): number {
 }
 
 /** The whole machine's busy share between two readings of /proc/stat (every core, every process). */
-export class MachineCpu {
-  private readonly start = MachineCpu.read();
+/** Every core's ticks since boot (/proc/stat): busy (neither idle nor iowait), steal (taken by the hypervisor), all. */
+export function cpuTicks(): { busy: number; steal: number; total: number } {
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.split(/\s+/).slice(1).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), steal: ticks[7] ?? 0, total };
+}
 
-  private static read(): { busy: number; total: number } {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-    const ticks = line.split(/\s+/).slice(1).map(Number);
-    const total = ticks.reduce((a, b) => a + b, 0);
-    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0); // idle + iowait
-    return { busy: total - idle, total };
-  }
+export class MachineCpu {
+  private readonly start = cpuTicks();
 
   /** Busy fraction (0–1) of all cores since construction. */
   busy(): number {
-    const now = MachineCpu.read();
+    const now = cpuTicks();
     const total = now.total - this.start.total;
     return total > 0 ? (now.busy - this.start.busy) / total : Number.NaN;
   }

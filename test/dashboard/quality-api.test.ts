@@ -52,7 +52,6 @@ describe('signal quality API (hourly rollup)', () => {
   let tenant: TestTenant;
   let destinationId: string;
   let rollup: QualityRollup;
-
   let rig: MetaRig;
 
   beforeAll(async () => {

@@ -14,7 +14,6 @@ describe('a delivery after its destination changed (worker holding an older copy
   let t: TestRastro;
   let tenant: TestTenant;
   let destinationId: string;
-
   let rig: MetaRig;
 
   beforeAll(async () => {

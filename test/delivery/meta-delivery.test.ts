@@ -25,7 +25,6 @@ describe('delivery to Meta CAPI (emulator)', () => {
   let t: TestRastro;
   let tenant: TestTenant;
   let destinationId: string;
-
   let rig: MetaRig;
 
   beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRetention } from '../../src/retention/task.ts';
-import { signWebhook } from '../../src/gateways/sign.ts';
+import { genericOrderPaid, postGenericWebhook } from '../support/generic-webhook.ts';
 import { startTestRastro, type TestRastro, type TestTenant } from '../support/harness.ts';
 
 describe('retention', () => {
@@ -22,23 +22,8 @@ describe('retention', () => {
         settings: { raw_retention_days: 1 },
       })
     ).json();
-    const payload = {
-      event_type: 'order.paid',
-      order_id: 'R-1',
-      status: 'approved',
-      amount: 10,
-      currency: 'BRL',
-      occurred_at: new Date().toISOString(),
-      buyer: { email: 'a@b.com' },
-      products: [],
-    };
-    const signed = signWebhook('generic', payload, 'generic-secret-123');
-    const res = await t.inject({
-      method: 'POST',
-      url: new URL(conn.webhook_url).pathname,
-      headers: { ...(signed.headers as Record<string, string>), 'content-type': 'application/json' },
-      payload: signed.rawBody,
-    });
+    const payload = genericOrderPaid('R-1', { amount: 10, buyer: { email: 'a@b.com' }, products: [] });
+    const res = await postGenericWebhook(t, new URL(conn.webhook_url).pathname, payload, 'generic-secret-123');
     expect(res.statusCode, res.body).toBe(200);
     const db = t.rastro.ctx.db;
     await runRetention(t.rastro.ctx);

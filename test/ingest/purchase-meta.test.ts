@@ -11,7 +11,6 @@ describe('a tracked purchase reaches the Meta emulator', () => {
   let emulator: MetaEmulator;
   let t: TestRastro;
   let tenant: TestTenant;
-
   let rig: MetaRig;
 
   beforeAll(async () => {

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processEmissions, processReceipts, type ConversionMatcher } from '../../src/conversions/process.ts';
-import { signWebhook } from '../../src/gateways/sign.ts';
 import { createMatcher } from '../../src/matching/matcher.ts';
+import { genericOrderPaid, postGenericWebhook } from '../support/generic-webhook.ts';
 import { startTestRastro, type TestRastro, type TestTenant } from '../support/harness.ts';
 
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148';
@@ -56,23 +56,8 @@ describe('matching folds the queued session touches before its transaction', () 
       );
     expect(await queued()).toBe(30);
 
-    const payload = {
-      event_type: 'order.paid',
-      order_id: 'fold-1',
-      status: 'approved',
-      amount: 97,
-      currency: 'BRL',
-      occurred_at: new Date().toISOString(),
-      buyer: { email: 'buyer.fold@example.com' },
-      products: [{ id: 'course', quantity: 1, price: 97 }],
-    };
-    const signed = signWebhook('generic', payload, SECRET);
-    const res = await t.inject({
-      method: 'POST',
-      url: hook,
-      headers: { ...(signed.headers as Record<string, string>), 'content-type': 'application/json' },
-      payload: signed.rawBody,
-    });
+    const payload = genericOrderPaid('fold-1', { buyer: { email: 'buyer.fold@example.com' } });
+    const res = await postGenericWebhook(t, hook, payload, SECRET);
     expect(res.statusCode, res.body).toBe(200);
     expect(await processReceipts(db)).toBe(1);
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetaEmulator } from '../../src/emulators/meta/server.ts';
-import { signWebhook } from '../../src/gateways/sign.ts';
+import { genericOrderPaid, postGenericWebhook } from '../support/generic-webhook.ts';
 import { waitFor, type TestRastro, type TestTenant } from '../support/harness.ts';
 import { startMetaRig, type MetaRig } from '../support/meta.ts';
 
@@ -42,24 +42,8 @@ describe('matching a sale to its click (C3)', () => {
     });
 
   const sale = async (orderId: string, buyer: Record<string, unknown>, tracking: Record<string, unknown> = {}) => {
-    const payload = {
-      event_type: 'order.paid',
-      order_id: orderId,
-      status: 'approved',
-      amount: 297,
-      currency: 'BRL',
-      occurred_at: new Date().toISOString(),
-      buyer,
-      products: [{ id: 'course', quantity: 1, price: 297 }],
-      tracking,
-    };
-    const signed = signWebhook('generic', payload, SECRET);
-    const res = await t.inject({
-      method: 'POST',
-      url: hooks.get('generic')!,
-      headers: { ...(signed.headers as Record<string, string>), 'content-type': 'application/json' },
-      payload: signed.rawBody,
-    });
+    const payload = genericOrderPaid(orderId, { amount: 297, buyer, tracking });
+    const res = await postGenericWebhook(t, hooks.get('generic')!, payload, SECRET);
     expect(res.statusCode, res.body).toBe(200);
     return waitFor(async () => {
       const list = (await t.call('GET', `/api/v1/conversions?order_id=${orderId}`, tenant.keys.admin)).json();
