@@ -22,7 +22,10 @@ export interface TrackSubmission {
   field: (i: number) => string;
 }
 
-/** A group stays under PostgreSQL's 65,535 bind parameters with a few destinations per tenant. */
+/**
+ * Events per group. Rows travel as one parameter per column, so this is not a bind-parameter limit:
+ * it bounds one statement's size and how long its requests wait together.
+ */
 export const MAX_GROUP_EVENTS = 1000;
 
 const splitExtras = (input: TrackEventInput): [EventInput, TrackExtras] => {
@@ -38,34 +41,29 @@ export interface PreparedTrack {
 }
 
 /**
- * Canonicalizes each request of a group (hashing at the edge) and lists the events that reveal a
- * session, to be folded later. Pure: one outcome per request, so a bad request is refused alone.
+ * Canonicalizes one request (hashing at the edge) and lists its events that reveal a session, to be
+ * folded later. Runs when the request arrives, before it joins a group: a bad request is refused at
+ * once (it throws `validation_failed`) and never waits for a commit, and the group's turn on the
+ * database connection is spent only on building and running its statement, while the next requests
+ * are canonicalized beside it. `targets` only lend their default phone region; the deliveries are
+ * decided from the destinations read when the group commits.
  */
-export function prepareTrackGroup(
-  items: TrackSubmission[],
-  targets: Map<string, ResolvedDestination[]>,
-): Outcome<PreparedTrack>[] {
-  return items.map((item) => {
-    try {
-      const split = item.inputs.map(splitExtras);
-      const outbox = canonicalizeEvents(
-        split.map(([e]) => e),
-        'track',
-        targets.get(item.tenantId)!,
-        { clientIp: item.clientIp, userAgent: item.userAgent },
-        item.field,
-      );
-      const sessions: QueuedEvent[] = [];
-      outbox.forEach((o, i) => {
-        o.id = newId();
-        const queued = queuedEvent(o.id, o.event, split[i]![1]);
-        if (queued) sessions.push(queued);
-      });
-      return { ok: true, value: { tenantId: item.tenantId, outbox, sessions } };
-    } catch (error) {
-      return { ok: false, error };
-    }
+export function prepareTrack(item: TrackSubmission, targets: ResolvedDestination[]): PreparedTrack {
+  const split = item.inputs.map(splitExtras);
+  const outbox = canonicalizeEvents(
+    split.map(([e]) => e),
+    'track',
+    targets,
+    { clientIp: item.clientIp, userAgent: item.userAgent },
+    item.field,
+  );
+  const sessions: QueuedEvent[] = [];
+  outbox.forEach((o, i) => {
+    o.id = newId();
+    const queued = queuedEvent(o.id, o.event, split[i]![1]);
+    if (queued) sessions.push(queued);
   });
+  return { tenantId: item.tenantId, outbox, sessions };
 }
 
 /**
@@ -105,44 +103,47 @@ export function trackStatement(
 }
 
 /**
- * The track API's accept path: the same canonicalization and transactional outbox as
- * `acceptEvents`, but for a group of requests at once. The destinations of each tenant come from a
+ * The track API's accept path: the same transactional outbox as `acceptEvents`, for a group of
+ * requests prepared on arrival (`prepareTrack`). The destinations of each tenant come from a
  * one-second cache; the events, their deliveries and their sessions (see SessionWrite) of a tenant
  * are written by one statement (atomic by itself, one round trip), and a group spanning several
  * tenants runs their statements in one transaction.
  */
-export async function commitTrackGroup(ctx: AppContext, items: TrackSubmission[]): Promise<Outcome<AcceptedEvent[]>[]> {
-  const tenants = [...new Set(items.map((i) => i.tenantId))].sort();
-  const targets = new Map<string, ResolvedDestination[]>(
-    await Promise.all(
-      tenants.map(
-        async (t) => [t, await enabledDestinationsCached(ctx.db, ctx.secrets, t)] as [string, ResolvedDestination[]],
-      ),
+export async function commitTrackGroup(ctx: AppContext, ready: PreparedTrack[]): Promise<Outcome<AcceptedEvent[]>[]> {
+  const tenants = [...new Set(ready.map((i) => i.tenantId))].sort();
+  const statements = await Promise.all(
+    tenants.map(async (t) =>
+      trackStatement(t, ready, await enabledDestinationsCached(ctx.db, ctx.secrets, t), sessionWrite(ctx)),
     ),
   );
-  const prepared = prepareTrackGroup(items, targets);
-  const ready = prepared.filter((p): p is { ok: true; value: PreparedTrack } => p.ok).map((p) => p.value);
-  const statements = tenants
-    .map((t) => trackStatement(t, ready, targets.get(t)!, sessionWrite(ctx)))
-    .filter((s): s is RawBuilder<unknown> => s !== undefined);
-  if (statements.length === 1) await statements[0]!.execute(ctx.db);
-  else if (statements.length > 1) {
+  const defined = statements.filter((s): s is RawBuilder<unknown> => s !== undefined);
+  if (defined.length === 1) await defined[0]!.execute(ctx.db);
+  else if (defined.length > 1) {
     await ctx.db.transaction().execute(async (trx) => {
-      for (const statement of statements) await statement.execute(trx);
+      for (const statement of defined) await statement.execute(trx);
     });
   }
-  return prepared.map((p) =>
-    p.ok
-      ? {
-          ok: true,
-          value: p.value.outbox.map((o) => ({ id: o.id!, event_id: o.event.event_id, event_name: o.event.event_name })),
-        }
-      : p,
-  );
+  return ready.map((p) => ({
+    ok: true,
+    value: p.outbox.map((o) => ({ id: o.id!, event_id: o.event.event_id, event_name: o.event.event_name })),
+  }));
+}
+
+/**
+ * Accepts one track request: prepared now (a bad one throws `validation_failed` here), answered
+ * once its group has committed.
+ */
+export async function submitTrack(
+  ctx: AppContext,
+  committer: GroupCommitter<PreparedTrack, AcceptedEvent[]>,
+  item: TrackSubmission,
+): Promise<AcceptedEvent[]> {
+  const targets = await enabledDestinationsCached(ctx.db, ctx.secrets, item.tenantId);
+  return committer.submit(prepareTrack(item, targets));
 }
 
 /** One group committer per app: the track routes submit to it and await their own group's commit. */
-export function createTrackCommitter(ctx: AppContext): GroupCommitter<TrackSubmission, AcceptedEvent[]> {
+export function createTrackCommitter(ctx: AppContext): GroupCommitter<PreparedTrack, AcceptedEvent[]> {
   const groups = registered(
     ctx.metrics,
     'rastro_ingest_group_size',
@@ -175,13 +176,13 @@ export function createTrackCommitter(ctx: AppContext): GroupCommitter<TrackSubmi
         registers: [ctx.metrics],
       }),
   );
-  return new GroupCommitter<TrackSubmission, AcceptedEvent[]>({
+  return new GroupCommitter<PreparedTrack, AcceptedEvent[]>({
     windowMs: ctx.config.ingestWindowMs,
     maxWeight: MAX_GROUP_EVENTS,
     // PGlite has one connection. On PostgreSQL two groups overlap (one commits while the next is
     // prepared); more parallel groups only make smaller groups, i.e. more statements per event.
     maxConcurrent: ctx.engine === 'pglite' ? 1 : 2,
-    weight: (s) => s.inputs.length,
+    weight: (p) => p.outbox.length,
     commit: (items) => commitTrackGroup(ctx, items),
     onGroup: (size, _weight, ms) => {
       groups.observe(size);

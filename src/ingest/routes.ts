@@ -6,7 +6,7 @@ import { tenantOf } from '../http/auth.ts';
 import { DECOMPRESSED_BODIES } from '../http/compression.ts';
 import { errorResponses, type RouteModule } from '../http/types.ts';
 import { findActiveKey, hashKey } from '../tenants/api-keys.ts';
-import { createTrackCommitter } from './committer.ts';
+import { createTrackCommitter, submitTrack } from './committer.ts';
 import { originAllowed, settingsCache } from './settings.ts';
 import { EVENT_NAME_PATTERN, TrackBatchInput, TrackOneInput } from './track-schema.ts';
 
@@ -120,7 +120,7 @@ export const trackRoutes: RouteModule = (ctx) => async (app) => {
     },
     async (request, reply) => {
       refuseNul(request);
-      const accepted = await committer.submit({
+      const accepted = await submitTrack(ctx, committer, {
         tenantId: tenantOf(request),
         inputs: request.body.events,
         ...edge(request),
@@ -151,7 +151,7 @@ export const trackRoutes: RouteModule = (ctx) => async (app) => {
     },
     async (request, reply) => {
       refuseNul(request);
-      const [accepted] = await committer.submit({
+      const [accepted] = await submitTrack(ctx, committer, {
         tenantId: tenantOf(request),
         inputs: [{ ...request.body, event_name: request.params.event }],
         ...edge(request),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTrackCommitter } from '../../src/ingest/committer.ts';
+import { createTrackCommitter, submitTrack } from '../../src/ingest/committer.ts';
 import { foldTouchesOf } from '../../src/sessions/queue.ts';
 import { startTestRastro, type TestRastro, type TestTenant } from '../support/harness.ts';
 import { addMetaDestination } from '../support/meta.ts';
@@ -290,7 +290,7 @@ describe('track API', () => {
   it('answers each request of a failed group on its own: good ones commit, the bad one fails', async () => {
     const committer = createTrackCommitter(t.rastro.ctx);
     const submit = (eventId: string, sessionId = `rs-${eventId}`) =>
-      committer.submit({
+      submitTrack(t.rastro.ctx, committer, {
         tenantId: tenant.id,
         inputs: [
           { event_name: 'page_view', event_id: eventId, url: 'https://shop.example.com/', session_id: sessionId },
