@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/ingest.ts                 # PGlite, plus PostgreSQL when DATABASE_URL is set
  *   npx tsx bench/ingest.ts --pg            # also PostgreSQL on the local test server (127.0.0.1:55432)
- *   npx tsx bench/ingest.ts --duration 10 --connections 256 --batch-connections 16 --batch 100 --rate 2000
+ *   npx tsx bench/ingest.ts --duration 10 --connections 256 --batch-connections 32 --batch 100 --rate 2000
  *   npx tsx bench/ingest.ts --pg --engines postgres --only single,rate
  *   npx tsx bench/ingest-cpu.ts             # the same ingest work per event, in process, no HTTP or database
  *
@@ -68,7 +68,16 @@ const WARMUP_S = argValue(args, '--warmup', 2);
  * connection; 256 keeps the server busy. The hello-world ceiling keeps 64 (its best).
  */
 const CONNECTIONS = argValue(args, '--connections', 256);
-const BATCH_CONNECTIONS = argValue(args, '--batch-connections', 16);
+/**
+ * Connections of the saturated batch runs, for the same reason: on PostgreSQL at 16 (1,600 events in
+ * flight) each connection waits for its group's commit and the machine idles a fifth of the time;
+ * from 32 on the figure is flat (docs/performance.md, session 17: 8 → 30,100, 16 → 45,500,
+ * 24 → 44,100, 32 → 48,870, 48 → 48,750, 64 → 47,620 events/s). A hub's batches come from many
+ * senders at once. PGlite commits on this process's thread, which 16 already keep 100 % busy: more
+ * would only queue. `--batch-connections` sets both.
+ */
+const batchConnections = (engine: EngineChoice): number =>
+  argValue(args, '--batch-connections', engine === 'pglite' ? 16 : 32);
 const RATE_CONNECTIONS = argValue(args, '--rate-connections', 64);
 const HELLO_CONNECTIONS = 64;
 /** PostgreSQL's saturated runs are repeated against a cluster of this many API processes (1: not). */
@@ -322,7 +331,7 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
             kind: 'batch',
             batch: BATCH,
             seconds: DURATION_S,
-            connections: BATCH_CONNECTIONS,
+            connections: batchConnections(engine),
           },
           BATCH,
         ),
@@ -479,7 +488,7 @@ async function clusterRows(serverUrl: string, processes: number): Promise<Row[]>
         kind: 'batch',
         batch: BATCH,
         seconds: DURATION_S,
-        connections: BATCH_CONNECTIONS,
+        connections: batchConnections('postgres'),
       };
       rows.push({
         name,
@@ -526,7 +535,7 @@ async function floorRows(serverUrl: string): Promise<Row[]> {
             kind: 'batch',
             batch: BATCH,
             seconds: DURATION_S,
-            connections: BATCH_CONNECTIONS,
+            connections: batchConnections('postgres'),
           },
           BATCH,
         );
@@ -541,7 +550,7 @@ async function main(): Promise<void> {
   const serverUrl = postgresServerUrl(args);
   console.log(
     `bench/ingest: ${DURATION_S} s per run after ${WARMUP_S} s warm-up; connections: single ${CONNECTIONS}, ` +
-      `batches ${BATCH_CONNECTIONS}, fixed rate ${RATE_CONNECTIONS}, hello-world ${HELLO_CONNECTIONS}; ` +
+      `batches ${batchConnections('postgres')} (PGlite ${batchConnections('pglite')}), fixed rate ${RATE_CONNECTIONS}, hello-world ${HELLO_CONNECTIONS}; ` +
       `group-commit window ${benchConfigWindow()} ms, ` +
       `redirects on PostgreSQL ${process.env.RASTRO_REDIRECT_SYNC_COMMIT === 'on' ? 'wait for' : 'do not wait for'} their click's WAL flush, ` +
       `load generator: ${closedLoopGenerator === 'wrk' ? 'wrk (one thread, its own process)' : 'autocannon in a worker thread'} ` +
