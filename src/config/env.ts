@@ -65,13 +65,14 @@ const EnvSchema = Type.Object({
         "How the track API writes sessions: queue (folded by the worker after the commit; default on PostgreSQL) or inline (in the events' statement; default on PGlite)",
     }),
   ),
-  RASTRO_REDIRECT_WINDOW_MS: Type.Number({
-    minimum: 0,
-    maximum: 100,
-    default: 0,
-    description:
-      'Group commit window of /go/:slug redirects; 0 commits a click on the next event-loop turn (a person waits on the redirect), and clicks still share transactions under load',
-  }),
+  RASTRO_REDIRECT_WINDOW_MS: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 100,
+      description:
+        'Group commit window of /go/:slug redirects; 0 (the default on PostgreSQL) commits a click on the next event-loop turn (a person waits on the redirect), and clicks still share transactions under load; 1 on PGlite, where each statement costs this process ~0.5 ms of CPU',
+    }),
+  ),
   RASTRO_REDIRECT_SYNC_COMMIT: Type.Union([Type.Literal('off'), Type.Literal('on')], {
     default: 'off',
     description:
@@ -130,7 +131,8 @@ export interface Config {
   ingestWindowMs: number;
   /** How the track API writes sessions (RASTRO_INGEST_SESSIONS); unset: by engine. */
   ingestSessions: 'queue' | 'inline' | undefined;
-  redirectWindowMs: number;
+  /** RASTRO_REDIRECT_WINDOW_MS; unset: by engine (see redirectWindowMs in src/links/redirect.ts). */
+  redirectWindowMs: number | undefined;
   /** PostgreSQL: redirects wait for their click's WAL flush (RASTRO_REDIRECT_SYNC_COMMIT). */
   redirectSyncCommit: boolean;
   deliveryLeaseMs?: number | undefined;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitClicks, redirectWaitsForFlush } from '../../src/links/redirect.ts';
+import { commitClicks, redirectWaitsForFlush, redirectWindowMs } from '../../src/links/redirect.ts';
 import { newClickId, newSessionId } from '../../src/sessions/ids.ts';
 import { findClick } from '../../src/sessions/lookup.ts';
 import { CLICK_ID, idTime, SESSION_ID } from '../../src/sessions/ids.ts';
@@ -278,6 +278,15 @@ describe('redirect links', () => {
     expect(redirectWaitsForFlush({ engine, config: t.config })).toBe(engine === 'pglite');
     const on = { ...t.config, redirectSyncCommit: true };
     expect(redirectWaitsForFlush({ engine, config: on })).toBe(true);
+  });
+
+  it('groups clicks for 1 ms on PGlite, not at all on PostgreSQL, unless RASTRO_REDIRECT_WINDOW_MS says', () => {
+    const config = { ...t.config, redirectWindowMs: undefined };
+    expect(redirectWindowMs({ engine: 'pglite', config })).toBe(1);
+    expect(redirectWindowMs({ engine: 'postgres', config })).toBe(0);
+    const set = { ...config, redirectWindowMs: 0 };
+    expect(redirectWindowMs({ engine: 'pglite', config: set })).toBe(0);
+    expect(redirectWindowMs({ engine: 'postgres', config: { ...config, redirectWindowMs: 5 } })).toBe(5);
   });
 
   it('answers 404 for an unknown slug', async () => {
