@@ -70,7 +70,7 @@ const EnvSchema = Type.Object({
       minimum: 0,
       maximum: 100,
       description:
-        'Group commit window of /go/:slug redirects; 0 (the default on PostgreSQL) commits a click on the next event-loop turn (a person waits on the redirect), and clicks still share transactions under load; 1 on PGlite, where each statement costs this process ~0.5 ms of CPU',
+        'Group commit window of /go/:slug redirects; 0 (the default on PostgreSQL) commits a click on the next event-loop turn (a person waits on the redirect), and clicks still share transactions under load; 1 on PGlite, where each statement costs this process a fixed price in CPU',
     }),
   ),
   RASTRO_REDIRECT_SYNC_COMMIT: Type.Union([Type.Literal('off'), Type.Literal('on')], {

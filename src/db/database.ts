@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, type LogConfig } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { lockDataFolder } from './folder-lock.ts';
+import { narrowParsers, NUMBER_PARSERS, postgresTypeParser } from './type-parsers.ts';
 import { withPreparedStatements } from './prepared.ts';
 import type { Database } from './schema.ts';
 
@@ -25,11 +26,6 @@ export interface OpenDatabaseOptions {
   log?: LogConfig;
 }
 
-const INT8_OID = 20;
-const NUMERIC_OID = 1700;
-// Counts and sequence numbers fit in a double; returning numbers keeps both engines alike.
-const toNumber = (v: string): number => Number(v);
-
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const log = options.log ? { log: options.log } : {};
   if (options.databaseUrl) {
@@ -42,10 +38,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       // whose extra processes took cores from delivery and ingest. PGOPTIONS, or `options` in the
       // URL, still decide.
       options: ['-c jit=off -c max_parallel_workers_per_gather=0', process.env.PGOPTIONS].filter(Boolean).join(' '),
-      types: {
-        getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-          oid === INT8_OID || oid === NUMERIC_OID ? toNumber : pg.types.getTypeParser(oid, format),
-      } as pg.CustomTypesConfig,
+      types: { getTypeParser: postgresTypeParser } as pg.CustomTypesConfig,
     });
     // An idle client whose server connection dies (a restart, a failover, an administrator's
     // terminate) is an 'error' event on the pool; without a listener it would kill the process.
@@ -60,9 +53,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     release = lockDataFolder(options.pgliteDir);
   }
   try {
-    const client = await PGlite.create(options.pgliteDir ?? 'memory://', {
-      parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
-    });
+    const client = await PGlite.create(options.pgliteDir ?? 'memory://', { parsers: NUMBER_PARSERS });
+    narrowParsers(client);
     const db = new Kysely<Database>({ dialect: new PGliteDialect(client), ...log });
     return {
       db,
