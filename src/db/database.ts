@@ -4,7 +4,7 @@ import { Kysely, PostgresDialect, type LogConfig } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { lockDataFolder } from './folder-lock.ts';
-import { narrowParsers, NUMBER_PARSERS, postgresTypeParser } from './type-parsers.ts';
+import { narrowParsers, postgresTypeParser } from './type-parsers.ts';
 import { withPreparedStatements } from './prepared.ts';
 import type { Database } from './schema.ts';
 
@@ -53,8 +53,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     release = lockDataFolder(options.pgliteDir);
   }
   try {
-    const client = await PGlite.create(options.pgliteDir ?? 'memory://', { parsers: NUMBER_PARSERS });
-    narrowParsers(client);
+    const client = await PGlite.create(options.pgliteDir ?? 'memory://');
+    narrowParsers(client); // and int8/numeric as numbers
     const db = new Kysely<Database>({ dialect: new PGliteDialect(client), ...log });
     return {
       db,

@@ -85,8 +85,8 @@ export const redirectWaitsForFlush = (ctx: Pick<AppContext, 'engine' | 'config'>
  * The click group-commit window (RASTRO_REDIRECT_WINDOW_MS, or the engine's default). PostgreSQL: 0,
  * groups form from the clicks that arrive while earlier groups commit, and a redirect waits for its
  * own commit only. PGlite: 1 ms. Its statements run on this process's thread at a fixed cost each,
- * so at 1,000 clicks/s one statement per click kept that thread 75–94 % busy, near its ceiling; a
- * 1 ms window puts two or three clicks in a statement and brings it to 55–65 %, headroom for a burst,
+ * so at 1,000 clicks/s one statement per click kept that thread 74–94 % busy, near its ceiling; a
+ * 1 ms window puts two or three clicks in a statement and brings it to 53–66 %, headroom for a burst,
  * for ~0.8 ms more at the median (p99 at 1,000/s in isolated runs 5.3–6.0 ms against 4.05–9.15; at
  * 2,500/s the thread was 97 % busy and p99 14.25 ms without the window, 72 % and 10.71 ms with it).
  */
