@@ -19,7 +19,7 @@ import { newId } from '../src/core/ids.ts';
 import type { Database } from '../src/db/schema.ts';
 import { getDestinationDefinition } from '../src/destinations/registry.ts';
 import type { ResolvedDestination } from '../src/destinations/store.ts';
-import { prepareTrack, trackStatement, type TrackSubmission } from '../src/ingest/committer.ts';
+import { prepareTrack, trackStatements, type TrackSubmission } from '../src/ingest/committer.ts';
 import { argValue, BENCH_PIXEL, BENCH_TOKEN, fmt, table } from './support.ts';
 import { batchBodies, singleBodies } from './track-bodies.ts';
 
@@ -84,7 +84,7 @@ function run(
     u = performance.now();
     stages.prepare += u - t;
     t = u;
-    const statement = trackStatement(tenantId, ready, [target]) as RawBuilder<unknown>;
+    const [statement] = trackStatements(tenantId, ready, [target]) as [RawBuilder<unknown>];
     const compiled = statement.compile(db);
     u = performance.now();
     stages.statement += u - t;

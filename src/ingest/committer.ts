@@ -1,14 +1,14 @@
 import { Counter, Histogram } from 'prom-client';
 import { registered } from '../core/metrics.ts';
 import { newId } from '../core/ids.ts';
-import type { RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { outboxStatement, type AcceptedEvent, type OutboxInput } from '../delivery/outbox.ts';
 import { enabledDestinationsCached, type ResolvedDestination } from '../destinations/store.ts';
 import { canonicalizeEvents } from '../events/accept.ts';
 import type { EventInput } from '../events/input-schema.ts';
 import type { AppContext } from '../http/context.ts';
 import { queuedEvent, queueTouchesCte, type QueuedEvent } from '../sessions/queue.ts';
-import { sessionTouchCtes, sessionTouchOf, type TrackExtras } from '../sessions/record.ts';
+import { sessionTouchOf, sessionUpsertCall, type TrackExtras } from '../sessions/record.ts';
 import { GroupCommitter, type Outcome } from './group-commit.ts';
 import type { TrackEventInput } from './track-schema.ts';
 
@@ -68,8 +68,8 @@ export function prepareTrack(item: TrackSubmission, targets: ResolvedDestination
 
 /**
  * How a group's sessions are written: `queue` (PostgreSQL) names the events that reveal a session in
- * one row the fold reads later (src/sessions/queue.ts); `inline` (PGlite) upserts the sessions in the
- * events' statement. PGlite is one connection in this process: deferring the upsert frees nothing
+ * one row the fold reads later (src/sessions/queue.ts); `inline` (PGlite) upserts the sessions right
+ * after the events, in the same transaction. PGlite is one connection in this process: deferring the upsert frees nothing
  * there, and reading the events back to fold them cost more than the upsert itself.
  */
 export type SessionWrite = 'queue' | 'inline';
@@ -78,49 +78,53 @@ export type SessionWrite = 'queue' | 'inline';
 export const sessionWrite = (ctx: AppContext): SessionWrite =>
   ctx.config.ingestSessions ?? (ctx.engine === 'pglite' ? 'inline' : 'queue');
 
-/** One tenant's statement of a group: its events, deliveries and sessions (queued or upserted). */
-export function trackStatement(
+/**
+ * One tenant's statements of a group: its events, deliveries and queued sessions in one statement,
+ * or (`inline`) that statement without the queue and the sessions' upsert call after it.
+ */
+export function trackStatements(
   tenantId: string,
   ready: PreparedTrack[],
   targets: ResolvedDestination[],
   sessions: SessionWrite = 'queue',
-): RawBuilder<unknown> | undefined {
+): RawBuilder<unknown>[] {
   const mine = ready.filter((p) => p.tenantId === tenantId);
-  if (mine.length === 0) return undefined;
+  if (mine.length === 0) return [];
   const outbox = mine.flatMap((p) => p.outbox);
   const queued = mine.flatMap((p) => p.sessions);
-  let also: RawBuilder<unknown>[];
-  if (sessions === 'queue') also = queueTouchesCte(tenantId, queued);
-  else {
-    const events = new Map(outbox.map((o) => [o.id!, o.event]));
-    const now = new Date();
-    also = sessionTouchCtes(
-      tenantId,
-      queued.map((q) => sessionTouchOf(events.get(q.id)!, q.x, now)!),
-    );
-  }
-  return outboxStatement(tenantId, outbox, targets, also).statement;
+  if (sessions === 'queue')
+    return [outboxStatement(tenantId, outbox, targets, queueTouchesCte(tenantId, queued)).statement];
+  const events = new Map(outbox.map((o) => [o.id!, o.event]));
+  const now = new Date();
+  const upsert = sessionUpsertCall(
+    tenantId,
+    queued.map((q) => sessionTouchOf(events.get(q.id)!, q.x, now)!),
+  );
+  const { statement } = outboxStatement(tenantId, outbox, targets);
+  return upsert ? [statement, sql`select ${upsert}`] : [statement];
 }
 
 /**
  * The track API's accept path: the same transactional outbox as `acceptEvents`, for a group of
  * requests prepared on arrival (`prepareTrack`). The destinations of each tenant come from a
  * one-second cache; the events, their deliveries and their sessions (see SessionWrite) of a tenant
- * are written by one statement (atomic by itself, one round trip), and a group spanning several
- * tenants runs their statements in one transaction.
+ * are written by one statement (atomic by itself, one round trip) when sessions are queued, and a
+ * group of several statements (several tenants, or sessions upserted inline) runs them in one
+ * transaction.
  */
 export async function commitTrackGroup(ctx: AppContext, ready: PreparedTrack[]): Promise<Outcome<AcceptedEvent[]>[]> {
   const tenants = [...new Set(ready.map((i) => i.tenantId))].sort();
-  const statements = await Promise.all(
-    tenants.map(async (t) =>
-      trackStatement(t, ready, await enabledDestinationsCached(ctx.db, ctx.secrets, t), sessionWrite(ctx)),
-    ),
-  );
-  const defined = statements.filter((s): s is RawBuilder<unknown> => s !== undefined);
-  if (defined.length === 1) await defined[0]!.execute(ctx.db);
-  else if (defined.length > 1) {
+  const statements = (
+    await Promise.all(
+      tenants.map(async (t) =>
+        trackStatements(t, ready, await enabledDestinationsCached(ctx.db, ctx.secrets, t), sessionWrite(ctx)),
+      ),
+    )
+  ).flat();
+  if (statements.length === 1) await statements[0]!.execute(ctx.db);
+  else if (statements.length > 1) {
     await ctx.db.transaction().execute(async (trx) => {
-      for (const statement of defined) await statement.execute(trx);
+      for (const statement of statements) await statement.execute(trx);
     });
   }
   return ready.map((p) => ({

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { isbot } from 'isbot';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { notFound } from '../core/errors.ts';
+import { prepared } from '../db/prepared.ts';
 import type { Database } from '../db/schema.ts';
 import type { ClicksTable, Touch } from '../db/tables/ingest.ts';
 import type { AppContext } from '../http/context.ts';
@@ -22,7 +23,7 @@ import {
   SESSION_MAX_AGE_S,
 } from '../sessions/cookies.ts';
 import { newClickId, newSessionId, SESSION_ID } from '../sessions/ids.ts';
-import { recordSessionTouches, sessionTouchCtes, type SessionTouch } from '../sessions/record.ts';
+import { sessionUpsertCall, type SessionTouch } from '../sessions/record.ts';
 import { linkCache, SLUG } from './store.ts';
 
 type ClickRow = ClicksTable;
@@ -35,8 +36,10 @@ interface ClickSubmission {
 const UTM_KEYS = ['source', 'medium', 'campaign', 'content', 'term'] as const;
 
 /**
- * Clicks (and the sessions they start) of many redirects in one statement: the clicks insert and
- * each tenant's session upserts are CTEs of it, so a group costs one round trip and is atomic.
+ * Clicks (and the sessions they start) of many redirects in one statement: a select of the clicks
+ * insert and of each tenant's session upsert (PL/pgSQL functions of migration 0018, planned once per
+ * connection), so a group costs one round trip and is atomic. Tenants in key order: concurrent groups
+ * lock their sessions in the same order.
  *
  * `waitForFlush: false` (PostgreSQL's default for clicks) commits without waiting for the WAL flush
  * (`synchronous_commit = off` for this transaction only): the click is committed in the server, so a
@@ -58,22 +61,16 @@ export async function commitClicks(
     byTenant.set(click.tenant_id, list);
   }
   const tenants = [...byTenant.keys()].sort();
-  const insertClicks = db.insertInto('clicks').values(items.map((i) => i.click));
-  if (tenants.length <= 1) {
-    const sessions = tenants.length === 1 ? sessionTouchCtes(tenants[0]!, byTenant.get(tenants[0]!)!) : [];
+  const calls: RawBuilder<unknown>[] = [
     // A statement outside a transaction is its own: set_config(…, true) lasts until its commit,
-    // which is when synchronous_commit is read. (A plain select CTE would not run: it is the result.)
-    const result = waitForFlush ? sql`select 1` : sql`select set_config('synchronous_commit', 'off', true)`;
-    await sql`with clicks_insert as (${insertClicks} returning 1)${sessions.length > 0 ? sql`, ${sql.join(sessions)}` : sql``}
-      ${result}`.execute(db);
-  } else {
-    // CTE names are per tenant's upserts: several tenants run their statements in one transaction.
-    await db.transaction().execute(async (trx) => {
-      if (!waitForFlush) await sql`set local synchronous_commit = off`.execute(trx);
-      await trx.executeQuery(insertClicks.compile());
-      for (const tenantId of tenants) await recordSessionTouches(trx, tenantId, byTenant.get(tenantId)!);
-    });
-  }
+    // which is when synchronous_commit is read.
+    ...(waitForFlush ? [] : [sql`set_config('synchronous_commit', 'off', true)`]),
+    sql`rastro_insert_clicks(${JSON.stringify(items.map((i) => i.click))}::json)`,
+    ...tenants.map((t) => sessionUpsertCall(t, byTenant.get(t)!)!),
+  ];
+  const statement = sql`select ${sql.join(calls)}`;
+  // One shape per number of tenants: only the usual one (a single tenant) is kept prepared.
+  await (tenants.length <= 1 ? prepared(statement) : statement).execute(db);
   return items.map(() => ({ ok: true, value: undefined }));
 }
 

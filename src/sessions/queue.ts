@@ -4,7 +4,7 @@ import { newId } from '../core/ids.ts';
 import type { Database } from '../db/schema.ts';
 import type { SessionTouchesTable } from '../db/tables/ingest.ts';
 import type { CanonicalEvent } from '../events/canonical.ts';
-import { sessionTouchCtes, sessionTouchOf, type SessionTouch, type TrackExtras } from './record.ts';
+import { sessionTouchOf, sessionUpsertCall, type SessionTouch, type TrackExtras } from './record.ts';
 
 /**
  * The track API's sessions, folded after the fact: the events' statement queues one row per tenant
@@ -69,11 +69,11 @@ async function foldGroup(trx: Kysely<Database>, group: SessionTouchesTable): Pro
     const touch = sessionTouchOf(event.payload as unknown as CanonicalEvent, x, new Date(event.received_at));
     if (touch) touches.push(touch);
   }
-  const upserts = sessionTouchCtes(group.tenant_id, touches);
+  // A data-modifying CTE runs whether or not the query reads it.
   await sql`with folded as (
       delete from session_touches where tenant_id = ${group.tenant_id}::uuid and id = ${group.id}::uuid returning 1
-    )${upserts.length > 0 ? sql`, ${sql.join(upserts)}` : sql``}
-    select 1`.execute(trx);
+    )
+    select ${sessionUpsertCall(group.tenant_id, touches) ?? sql`0`}`.execute(trx);
 }
 
 /** Runs `work` in a transaction: `db`'s own when it is one, a new one otherwise. */

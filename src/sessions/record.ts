@@ -166,60 +166,24 @@ function touchRows(touches: SessionTouch[]): { sessions: string; links: string |
   return { sessions: JSON.stringify(rows), links: sorted.length > 0 ? JSON.stringify(sorted) : null };
 }
 
-/** Columns holding the latest value seen in a session. */
-const LATEST_COLUMNS = ['ip', 'user_agent', 'fbc', 'fbp', 'fbclid', 'gclid', 'ttclid', 'click_id', 'last_touch'];
-
-/** The newer side's value when it has one: `excluded` is newer when it was seen last. */
-const latest = (column: string) =>
-  sql.raw(`${column} = case when excluded.last_seen >= s.last_seen then coalesce(excluded.${column}, s.${column})
-      else coalesce(s.${column}, excluded.${column}) end`);
-
 /**
- * The upserts of one tenant's touches as data-modifying CTEs (`sessions_upsert`, `links_upsert`), to
- * run inside another statement (a `/go` click's, a fold's) or alone. The result does not depend on
- * the order in which touches are folded (queued groups of several processes, a click written
- * directly): latest values, first and last touch are decided by when they were seen, counts add up.
+ * The upsert of one tenant's touches into sessions and identity links, as a call of
+ * `rastro_upsert_sessions` (migration 0018: a PL/pgSQL function, so its statements are planned once
+ * per connection) to place in another statement's select list (a `/go` click's, a fold's) or alone.
+ * Undefined when there is nothing to upsert.
  */
-export function sessionTouchCtes(tenantId: string, touches: SessionTouch[]): RawBuilder<unknown>[] {
-  if (touches.length === 0) return [];
+export function sessionUpsertCall(tenantId: string, touches: SessionTouch[]): RawBuilder<number> | undefined {
+  if (touches.length === 0) return undefined;
   const rows = touchRows(touches);
-  const ctes = [
-    sql`sessions_upsert as (
-    insert into sessions as s (tenant_id, session_id, first_seen, last_seen, ip, user_agent, fbc, fbp, fbclid, gclid,
-      ttclid, click_id, first_touch, last_touch, event_count)
-    select ${tenantId}::uuid, r.session_id, r.first_seen, r.last_seen, r.ip, r.user_agent, r.fbc, r.fbp, r.fbclid,
-      r.gclid, r.ttclid, r.click_id, coalesce(r.first_touch, r.last_touch), r.last_touch, r.event_count
-    from json_to_recordset(${rows.sessions}::json) as r(session_id text, first_seen timestamptz,
-      last_seen timestamptz, ip text, user_agent text, fbc text, fbp text, fbclid text, gclid text, ttclid text,
-      click_id text, first_touch json, last_touch json, event_count integer)
-    on conflict (tenant_id, session_id) do update set
-      first_seen = least(s.first_seen, excluded.first_seen),
-      last_seen = greatest(s.last_seen, excluded.last_seen),
-      ${sql.join(LATEST_COLUMNS.map(latest))},
-      first_touch = case when excluded.first_seen < s.first_seen then coalesce(excluded.first_touch, s.first_touch)
-        else coalesce(s.first_touch, excluded.first_touch) end,
-      event_count = s.event_count + excluded.event_count
-    returning 1)`,
-  ];
-  if (rows.links === null) return ctes;
-  ctes.push(sql`links_upsert as (
-    insert into identity_links as l (tenant_id, kind, hash, session_id, first_seen, last_seen)
-    select ${tenantId}::uuid, r.kind, r.hash, r.session_id, r.first, r.last
-    from json_to_recordset(${rows.links}::json) as r(kind text, hash text, session_id text,
-      first timestamptz, last timestamptz)
-    on conflict (tenant_id, kind, hash, session_id) do update set
-      first_seen = least(l.first_seen, excluded.first_seen),
-      last_seen = greatest(l.last_seen, excluded.last_seen)
-    returning 1)`);
-  return ctes;
+  return sql<number>`rastro_upsert_sessions(${tenantId}::uuid, ${rows.sessions}::json, ${rows.links}::json)`;
 }
 
-/** Upserts the sessions and identity links of one tenant's touches on their own (a `/go` click). */
+/** Upserts the sessions and identity links of one tenant's touches on their own. */
 export async function recordSessionTouches(
   db: Kysely<Database>,
   tenantId: string,
   touches: SessionTouch[],
 ): Promise<void> {
-  const ctes = sessionTouchCtes(tenantId, touches);
-  if (ctes.length > 0) await sql`with ${sql.join(ctes)} select 1`.execute(db);
+  const call = sessionUpsertCall(tenantId, touches);
+  if (call) await sql`select ${call}`.execute(db);
 }

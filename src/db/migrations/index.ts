@@ -16,6 +16,7 @@ import * as m0014 from './0014_quality_deltas.ts';
 import * as m0015 from './0015_event_payload_json.ts';
 import * as m0016 from './0016_session_touch_json.ts';
 import * as m0017 from './0017_session_touch_queue.ts';
+import * as m0018 from './0018_session_functions.ts';
 
 /**
  * Numbered, immutable migrations: never edit a released one, add the next number.
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '0015_event_payload_json': m0015,
   '0016_session_touch_json': m0016,
   '0017_session_touch_queue': m0017,
+  '0018_session_functions': m0018,
 };
