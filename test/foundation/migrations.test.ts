@@ -130,4 +130,24 @@ describe('migrations (on the engine under test: PGlite, or PostgreSQL with DATAB
       await handle.close();
     }
   }, 120_000);
+
+  it('0018 makes the session upsert and the clicks insert functions, and drops them going back down', async () => {
+    const handle = await openTestDatabase();
+    try {
+      const db = handle.db;
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      const functions = async () =>
+        (
+          await sql<{
+            name: string;
+          }>`select proname as name from pg_proc where proname like 'rastro\_%' order by 1`.execute(db)
+        ).rows.map((r) => r.name);
+      expect(await migrateToLatest(db)).toContain('0018_session_functions');
+      expect(await functions()).toEqual(['rastro_insert_clicks', 'rastro_upsert_sessions']);
+      expect((await migrator.migrateTo('0017_session_touch_queue')).error).toBeUndefined();
+      expect(await functions()).toEqual([]);
+    } finally {
+      await handle.close();
+    }
+  }, 120_000);
 });

@@ -223,7 +223,7 @@ describe('redirect links', () => {
     expect(view.clicks).toEqual({ human: 3, bot: 4 });
   });
 
-  it('commits clicks without waiting for the WAL flush only inside their own transaction', async () => {
+  it('commits a group of clicks and their sessions, of one tenant or several, without waiting for the WAL flush only inside their own transaction', async () => {
     const other = await t.createTenant('other shop');
     const clickOf = (tenantId: string) => {
       const now = Date.now();
@@ -255,8 +255,8 @@ describe('redirect links', () => {
         touch: { sessionId, at: new Date(now), clickId: 'x', identities: [] },
       };
     };
-    const one = [clickOf(tenant.id), clickOf(tenant.id)]; // one tenant: a single statement
-    const two = [clickOf(tenant.id), clickOf(other.id)]; // two tenants: a transaction
+    const one = [clickOf(tenant.id), clickOf(tenant.id)]; // one tenant: the prepared statement
+    const two = [clickOf(tenant.id), clickOf(other.id)]; // two tenants: a session upsert each
     // One connection throughout: a setting that outlived the click's commit would still be on it.
     await t.rastro.ctx.db.connection().execute(async (conn) => {
       const setting = async () =>
@@ -270,6 +270,18 @@ describe('redirect links', () => {
     const ids = [...one, ...two].map((i) => i.click.click_id);
     const seen = await t.rastro.ctx.db.selectFrom('clicks').select('click_id').where('click_id', 'in', ids).execute();
     expect(seen).toHaveLength(4);
+    // Each session under its own tenant, with the click that started it.
+    const sessions = await t.rastro.ctx.db
+      .selectFrom('sessions')
+      .select(['tenant_id', 'session_id', 'click_id', 'event_count'])
+      .where(
+        'session_id',
+        'in',
+        [...one, ...two].map((i) => i.touch.sessionId),
+      )
+      .execute();
+    expect(sessions.map((s) => s.tenant_id).sort()).toEqual([tenant.id, tenant.id, tenant.id, other.id].sort());
+    expect(sessions.every((s) => s.click_id === 'x' && s.event_count === 1)).toBe(true);
   });
 
   it('waits for the WAL flush on PGlite always, on PostgreSQL when RASTRO_REDIRECT_SYNC_COMMIT=on', () => {
