@@ -61,6 +61,7 @@ import {
   table,
   type BenchDatabase,
   type EngineChoice,
+  relaunchWithServerFlags,
 } from './support.ts';
 
 const args = process.argv.slice(2);
@@ -646,6 +647,7 @@ function printCpu(what: string, results: { engine: EngineChoice; cpuPer1000: Cpu
 // ---- main -------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  relaunchWithServerFlags();
   const serverUrl = postgresServerUrl(args);
   const engines: EngineChoice[] =
     engineArg === 'postgres' || engineArg === 'pglite' ? [engineArg] : serverUrl ? ['postgres', 'pglite'] : ['pglite'];

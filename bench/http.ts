@@ -24,6 +24,7 @@ import {
   table,
   type EngineChoice,
   withHelloWorld,
+  relaunchWithServerFlags,
 } from './support.ts';
 
 const args = process.argv.slice(2);
@@ -137,6 +138,7 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
 }
 
 async function main(): Promise<void> {
+  relaunchWithServerFlags();
   const serverUrl = postgresServerUrl(args);
   console.log(
     `bench/http: ${DURATION_S} s per target after ${WARMUP_S} s warm-up, ${CONNECTIONS} connections, ` +

@@ -56,6 +56,7 @@ import {
   withHelloWorld,
   type BenchDatabase,
   type EngineChoice,
+  relaunchWithServerFlags,
 } from './support.ts';
 
 const args = process.argv.slice(2);
@@ -547,6 +548,7 @@ async function floorRows(serverUrl: string): Promise<Row[]> {
 }
 
 async function main(): Promise<void> {
+  relaunchWithServerFlags();
   const serverUrl = postgresServerUrl(args);
   console.log(
     `bench/ingest: ${DURATION_S} s per run after ${WARMUP_S} s warm-up; connections: single ${CONNECTIONS}, ` +

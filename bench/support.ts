@@ -3,6 +3,7 @@
  * or a fresh database on the PostgreSQL server named by DATABASE_URL, dropped afterwards), a fresh
  * Rastro configuration, percentiles and plain-text tables.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +13,23 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config/env.ts';
 import { SecretBox } from '../src/core/crypto/secret-box.ts';
+import { missingServerFlags } from '../src/runtime/node-flags.ts';
 import type { Rastro } from '../src/runtime/start.ts';
 import { runLoad } from './load-worker.ts';
+
+/**
+ * Benches run Rastro in their own process: with the V8 flags `rastro serve` runs with
+ * (src/runtime/node-flags.ts), or they would measure a server nobody runs. Without them, this runs
+ * the same command again with them and exits with its status.
+ */
+export function relaunchWithServerFlags(): void {
+  const missing = missingServerFlags();
+  if (missing.length === 0) return;
+  const run = spawnSync(process.execPath, [...missing, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+  });
+  process.exit(run.status ?? 1);
+}
 
 export const OPERATOR_TOKEN = 'bench-operator-token-0123456789';
 export const BENCH_PIXEL = '123456789012345';

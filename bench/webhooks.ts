@@ -32,8 +32,10 @@ import {
   table,
   type EngineChoice,
   withHelloWorld,
+  relaunchWithServerFlags,
 } from './support.ts';
 
+relaunchWithServerFlags();
 const args = process.argv.slice(2);
 const SECONDS = argValue(args, '--duration', 10);
 const CONNECTIONS = argValue(args, '--connections', 16);

@@ -8,6 +8,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { EmulatorStats, FaultInput } from '../../src/emulators/meta/server.ts';
+import { SERVER_NODE_FLAGS } from '../../src/runtime/node-flags.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/rastro.js', import.meta.url));
@@ -72,7 +73,7 @@ export class RastroProcess {
     const log = openSync(this.options.logFile, 'a');
     const child = spawn(
       process.execPath,
-      [BIN, 'serve', '--role', this.options.role, '--port', String(this.options.port)],
+      [...SERVER_NODE_FLAGS, BIN, 'serve', '--role', this.options.role, '--port', String(this.options.port)],
       { cwd: REPO_ROOT, env: childEnv(this.options.env), stdio: ['ignore', log, log] },
     );
     closeSync(log);

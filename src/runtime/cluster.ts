@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Config } from '../config/env.ts';
+import { missingServerFlags } from './node-flags.ts';
 
 /**
  * Several HTTP processes on one port (RASTRO_API_PROCESSES, node:cluster). A Node process runs its
@@ -108,6 +109,8 @@ export function runPrimary(processes: number, log: PrimaryLog): Promise<number> 
 
   process.once('SIGTERM', () => stopAll(0));
   process.once('SIGINT', () => stopAll(0));
+  // Members serve: they run with the server's V8 flags even when the primary was started without.
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...missingServerFlags()] });
   void (async () => {
     await fork(0);
     for (let rank = 1; rank < processes && !stopping; rank++) await fork(rank);

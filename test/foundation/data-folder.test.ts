@@ -50,7 +50,9 @@ describe('embedded data folder lock', () => {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'rastro-beside-'));
     const env = { PORT: String(port), RASTRO_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
-    const { child: server, exited } = await serve(env);
+    const { child: server, exited, output } = await serve(env);
+    // Started as plain `node bin/rastro.js serve`: it says which V8 flag it misses and why.
+    expect(output()).toContain('started without --no-memory-reducer');
 
     // The CLI cannot open the folder the server holds: it asks the server instead.
     const created = await rastro(['tenants', 'create', 'Beside', '--json'], env);

@@ -44,6 +44,8 @@ describe.skipIf(!process.env.DATABASE_URL)('RASTRO_API_PROCESSES=2 on PostgreSQL
         expect(server.output().split(text).length - 1, server.output()).toBeGreaterThanOrEqual(count);
       };
       await until('rastro cluster serving');
+      // The primary was started without the server's V8 flags; its members run with them.
+      expect(server.output()).not.toContain('started without');
 
       const post = (path: string, key: string, body: unknown) =>
         fetch(`${base}${path}`, {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/env.ts';
 import { Demo } from '../../demo/run.ts';
 import { clusterRank, joinCluster, memberRole, runPrimary, runsAsPrimary } from '../../runtime/cluster.ts';
+import { missingServerFlags } from '../../runtime/node-flags.ts';
 import { createLogger, startRastro } from '../../runtime/start.ts';
 
 export function registerServeCommand(program: Command): void {
@@ -34,6 +35,14 @@ export function registerServeCommand(program: Command): void {
       const rank = clusterRank();
       if (rank !== undefined) config = loadConfig({ ...env, RASTRO_ROLE: memberRole(config.role, rank) });
       const rastro = await startRastro({ config, ...(demo ? { deliveryPolicy: demo.deliveryPolicy } : {}) });
+      const missing = missingServerFlags();
+      if (missing.length > 0) {
+        rastro.app.log.warn(
+          { missing },
+          `started without ${missing.join(' ')}: run \`node ${missing.join(' ')} bin/rastro.js serve\` (npm start does) ` +
+            'to spare requests the pauses V8 takes to shrink the heap after a burst (docs/operations.md)',
+        );
+      }
       if (demo) {
         const info = await demo.start(rastro);
         console.log(
