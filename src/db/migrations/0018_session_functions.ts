@@ -16,6 +16,15 @@ import { sql, type Kysely } from 'kysely';
  *
  * Each function is one statement here: runDdl splits on line-ending semicolons, which a body has.
  */
+
+/** Columns holding the latest value seen in a session. */
+const LATEST_COLUMNS = ['ip', 'user_agent', 'fbc', 'fbp', 'fbclid', 'gclid', 'ttclid', 'click_id', 'last_touch'];
+
+/** The newer side's value when it has one: `excluded` is newer when it was seen last. */
+const latest = (column: string): string =>
+  `${column} = case when excluded.last_seen >= s.last_seen then coalesce(excluded.${column}, s.${column})
+        else coalesce(s.${column}, excluded.${column}) end`;
+
 const UPSERT_SESSIONS = `
 create or replace function rastro_upsert_sessions(p_tenant uuid, p_sessions json, p_links json)
 returns integer language plpgsql as $fn$
@@ -33,25 +42,7 @@ begin
     on conflict (tenant_id, session_id) do update set
       first_seen = least(s.first_seen, excluded.first_seen),
       last_seen = greatest(s.last_seen, excluded.last_seen),
-      -- The newer side's value when it has one: excluded is newer when it was seen last.
-      ip = case when excluded.last_seen >= s.last_seen then coalesce(excluded.ip, s.ip)
-        else coalesce(s.ip, excluded.ip) end,
-      user_agent = case when excluded.last_seen >= s.last_seen then coalesce(excluded.user_agent, s.user_agent)
-        else coalesce(s.user_agent, excluded.user_agent) end,
-      fbc = case when excluded.last_seen >= s.last_seen then coalesce(excluded.fbc, s.fbc)
-        else coalesce(s.fbc, excluded.fbc) end,
-      fbp = case when excluded.last_seen >= s.last_seen then coalesce(excluded.fbp, s.fbp)
-        else coalesce(s.fbp, excluded.fbp) end,
-      fbclid = case when excluded.last_seen >= s.last_seen then coalesce(excluded.fbclid, s.fbclid)
-        else coalesce(s.fbclid, excluded.fbclid) end,
-      gclid = case when excluded.last_seen >= s.last_seen then coalesce(excluded.gclid, s.gclid)
-        else coalesce(s.gclid, excluded.gclid) end,
-      ttclid = case when excluded.last_seen >= s.last_seen then coalesce(excluded.ttclid, s.ttclid)
-        else coalesce(s.ttclid, excluded.ttclid) end,
-      click_id = case when excluded.last_seen >= s.last_seen then coalesce(excluded.click_id, s.click_id)
-        else coalesce(s.click_id, excluded.click_id) end,
-      last_touch = case when excluded.last_seen >= s.last_seen then coalesce(excluded.last_touch, s.last_touch)
-        else coalesce(s.last_touch, excluded.last_touch) end,
+      ${LATEST_COLUMNS.map(latest).join(',\n      ')},
       first_touch = case when excluded.first_seen < s.first_seen then coalesce(excluded.first_touch, s.first_touch)
         else coalesce(s.first_touch, excluded.first_touch) end,
       event_count = s.event_count + excluded.event_count;
