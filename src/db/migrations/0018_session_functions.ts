@@ -61,14 +61,21 @@ begin
 end
 $fn$`;
 
-/** Clicks as JSON objects keyed by column (absent keys are null: every not-null column is sent). */
+/**
+ * Clicks as JSON objects keyed by column (an absent key is null). The columns are named: a column a
+ * later migration adds gets its default here until this function is redefined to take it.
+ */
+const CLICK_COLUMNS = `tenant_id, click_id, link_id, slug, session_id, created_at, ip, user_agent, referrer,
+    landing_url, fbclid, fbc, fbp, gclid, ttclid, utm_source, utm_medium, utm_campaign, utm_content, utm_term,
+    is_bot`;
+
 const INSERT_CLICKS = `
 create or replace function rastro_insert_clicks(p_clicks json)
 returns integer language plpgsql as $fn$
 declare
   n integer;
 begin
-  insert into clicks select * from json_populate_recordset(null::clicks, p_clicks);
+  insert into clicks (${CLICK_COLUMNS}) select ${CLICK_COLUMNS} from json_populate_recordset(null::clicks, p_clicks);
   get diagnostics n = row_count;
   return n;
 end
