@@ -290,6 +290,8 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
     const track = async (name: string, options: LoadOptions, eventsPerRequest: number): Promise<Row> => {
       await settle(rastro);
       let groupsBefore = await groupStats(rastro);
+      const route = options.kind === 'batch' ? '/api/v1/track' : '/api/v1/track/:event';
+      let timed = await serverTimer(rastro, route);
       const run = await durableRun(name, options, eventsPerRequest, {
         headers: auth,
         count: () => countEvents(rastro),
@@ -298,8 +300,10 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
           : {}),
         onStart: async () => {
           groupsBefore = await groupStats(rastro);
+          timed = await serverTimer(rastro, route);
         },
       });
+      await timed(name);
       const groupsAfter = await groupStats(rastro);
       const groups = groupsAfter.groups - groupsBefore.groups;
       const group = {
@@ -365,7 +369,10 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
     if (ONLY.has('redirect')) {
       await settle(rastro);
       if (WARMUP_S > 0) await load({ ...redirect, seconds: WARMUP_S }, ua);
-      rows.push({ name: `/go/:slug at ${fmt(REDIRECT_RATE)} req/s (${engine})`, result: await load(redirect, ua) });
+      const name = `/go/:slug at ${fmt(REDIRECT_RATE)} req/s (${engine})`;
+      const timed = await serverTimer(rastro, '/go/:slug');
+      rows.push({ name, result: await load(redirect, ua) });
+      await timed(name);
     }
     return rows;
   } finally {
@@ -376,6 +383,44 @@ async function rastroRows(engine: EngineChoice, serverUrl?: string): Promise<Row
 
 /** One line per engine: how fast the worker's task folds the session touches the track runs queued. */
 const folds: string[] = [];
+
+/**
+ * One line per in-process run: the same requests timed by Rastro's own histogram
+ * (`rastro_http_request_duration_seconds`, from `onRequest` to the response), as bucket bounds. The
+ * load generator times more: the wait before the server reads a request, and its own loop. When the
+ * two disagree by far, the difference is outside Rastro's handling.
+ */
+const serverTimes: string[] = [];
+
+/** Cumulative counts per bucket bound (seconds) of one route's requests, all methods and statuses. */
+async function routeBuckets(rastro: Rastro, route: string): Promise<Map<number, number>> {
+  const metric = rastro.ctx.metrics.getSingleMetric('rastro_http_request_duration_seconds');
+  const buckets = new Map<number, number>();
+  for (const v of (await metric?.get())?.values ?? []) {
+    const metricName = (v as { metricName?: string }).metricName;
+    if (!metricName?.endsWith('_bucket') || v.labels.route !== route) continue;
+    const le = v.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(v.labels.le);
+    buckets.set(le, (buckets.get(le) ?? 0) + v.value);
+  }
+  return buckets;
+}
+
+/** Times a run's requests by Rastro's histogram: call before the measured load, await the result after. */
+async function serverTimer(rastro: Rastro, route: string): Promise<(name: string) => Promise<void>> {
+  const before = await routeBuckets(rastro, route);
+  return async (name) => {
+    const after = await routeBuckets(rastro, route);
+    const bounds = [...after.keys()].sort((a, b) => a - b);
+    const count = (le: number) => (after.get(le) ?? 0) - (before.get(le) ?? 0);
+    const total = count(Number.POSITIVE_INFINITY);
+    if (total === 0) return;
+    const bound = (q: number) => {
+      const le = bounds.find((b) => count(b) >= q * total) ?? Number.POSITIVE_INFINITY;
+      return Number.isFinite(le) ? `≤ ${fmt(le * 1000, le < 0.01 ? 1 : 0)}` : '> 2,500';
+    };
+    serverTimes.push(`  ${name}: ${fmt(total)} requests; p50 ${bound(0.5)}, p99 ${bound(0.99)}, all ${bound(1)} ms`);
+  };
+}
 
 /**
  * The track API commits each group's session touches as one queued row; the worker folds them into
@@ -646,6 +691,12 @@ async function main(): Promise<void> {
     );
   }
   if (folds.length > 0) console.log(`\n${folds.join('\n')}`);
+  if (serverTimes.length > 0) {
+    console.log(
+      "\nThe same requests timed by Rastro's own histogram (onRequest to response, bucket bounds; fixed-rate runs with the generator's own warm-up second; the generator's figures above also hold the wait before Rastro reads a request):",
+    );
+    console.log(serverTimes.join('\n'));
+  }
   const stalls = rows.filter((r) => r.result.stalls);
   if (stalls.length > 0) {
     console.log(
