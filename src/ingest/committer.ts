@@ -69,8 +69,8 @@ export function prepareTrack(item: TrackSubmission, targets: ResolvedDestination
 /**
  * How a group's sessions are written: `queue` (PostgreSQL) names the events that reveal a session in
  * one row the fold reads later (src/sessions/queue.ts); `inline` (PGlite) upserts the sessions right
- * after the events, in the same transaction. PGlite is one connection in this process: deferring the upsert frees nothing
- * there, and reading the events back to fold them cost more than the upsert itself.
+ * after the events, in the same transaction. PGlite is one connection in this process: deferring the
+ * upsert frees nothing there, and reading the events back to fold them cost more than the upsert.
  */
 export type SessionWrite = 'queue' | 'inline';
 

@@ -1,6 +1,5 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { compact } from '../core/compact.ts';
-import type { Database } from '../db/schema.ts';
 import type { IdentityKind, Touch } from '../db/tables/ingest.ts';
 import type { CanonicalEvent } from '../events/canonical.ts';
 import { fbclidOf } from './cookies.ts';
@@ -176,14 +175,4 @@ export function sessionUpsertCall(tenantId: string, touches: SessionTouch[]): Ra
   if (touches.length === 0) return undefined;
   const rows = touchRows(touches);
   return sql<number>`rastro_upsert_sessions(${tenantId}::uuid, ${rows.sessions}::json, ${rows.links}::json)`;
-}
-
-/** Upserts the sessions and identity links of one tenant's touches on their own. */
-export async function recordSessionTouches(
-  db: Kysely<Database>,
-  tenantId: string,
-  touches: SessionTouch[],
-): Promise<void> {
-  const call = sessionUpsertCall(tenantId, touches);
-  if (call) await sql`select ${call}`.execute(db);
 }

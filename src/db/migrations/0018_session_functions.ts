@@ -5,8 +5,8 @@ import { sql, type Kysely } from 'kysely';
  * a function once per connection and runs that plan again; a statement sent as text is parsed,
  * analysed and planned every time. PGlite has no named prepared statements, and most of a `/go`
  * click's statement was that preparation: the upsert's conflict clause alone cost ~120 µs to prepare
- * and the rows' parameters ~100 µs more. A one-click group cost ~630 µs on PGlite as text and ~250 µs
- * as these calls; three clicks 750 → 360 µs (bench/ingest.ts prints the redirect's cost per click).
+ * and the rows' parameters ~100 µs more. A one-click group cost ~630 µs on PGlite as text and ~300 µs
+ * as these calls; three clicks ~750 → ~380 µs (docs/performance.md, "Session 18").
  *
  * `rastro_upsert_sessions` folds one tenant's touches (src/sessions/record.ts builds its rows) into
  * sessions and the identity graph. The result does not depend on the order in which touches are
